@@ -1,0 +1,14 @@
+//! Typed request and response bodies, one file per API. Adding an API is one new file and one
+//! line here.
+
+pub mod api_versions;
+pub mod create_topics;
+pub mod delete_topics;
+pub mod describe_cluster;
+pub mod fetch;
+pub mod find_coordinator;
+pub mod list_offsets;
+pub mod metadata;
+pub mod produce;
+pub mod sasl_authenticate;
+pub mod sasl_handshake;

@@ -1,0 +1,1 @@
+//! (to be written) Record batches, magic 2.
