@@ -26,6 +26,8 @@ pub mod message;
 pub mod messages;
 pub mod primitives;
 pub mod records;
+#[cfg(test)]
+mod testing;
 
 pub use error::{DecodeError, EncodeError};
 pub use frame::Status;
