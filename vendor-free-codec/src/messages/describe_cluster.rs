@@ -193,7 +193,10 @@ impl Message for DescribeClusterResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{assert_round_trip, unknown_tags_sorted};
+    use crate::testing::{
+        assert_oracle_agrees, assert_round_trip, oracle_knows, unknown_tags_sorted,
+    };
+    use kafka_protocol::messages as oracle;
 
     fn request(version: i16) -> DescribeClusterRequest {
         DescribeClusterRequest {
@@ -238,6 +241,24 @@ mod tests {
         for version in 0..=2 {
             assert_round_trip(&request(version), version);
             assert_round_trip(&response(version), version);
+        }
+    }
+
+    #[test]
+    fn agrees_with_the_oracle() {
+        for version in 0..=2 {
+            if oracle_knows::<oracle::DescribeClusterRequest>(version) {
+                let bytes = assert_round_trip(&request(version), version);
+                assert_oracle_agrees::<oracle::DescribeClusterRequest, DescribeClusterRequest>(
+                    &bytes, version,
+                );
+            }
+            if oracle_knows::<oracle::DescribeClusterResponse>(version) {
+                let bytes = assert_round_trip(&response(version), version);
+                assert_oracle_agrees::<oracle::DescribeClusterResponse, DescribeClusterResponse>(
+                    &bytes, version,
+                );
+            }
         }
     }
 
