@@ -1,0 +1,174 @@
+//! Start-up and shutdown: learn the cluster, bind the ports, run the workers, wait for a signal.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use crate::admin::{self, AdminState};
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::net::{acceptor, worker};
+use crate::proxy::settings::Settings;
+use crate::proxy::shared::Shared;
+use crate::routing::address_book::{AddressBook, BrokerAddress};
+use crate::routing::api_versions::advertised;
+use crate::routing::port_map::PortMap;
+use crate::signals;
+use crate::upstream::control::{self, ClusterView};
+
+/// Run the gateway until SIGTERM or SIGINT. Errors are start-up failures, worded for the user.
+pub fn run(config: Config) -> Result<(), String> {
+    signals::install().map_err(|e| format!("cannot install signal handlers: {e}"))?;
+    let metrics = Arc::new(Metrics::default());
+    let admin_state = Arc::new(AdminState::new(Arc::clone(&metrics)));
+    let admin = admin::spawn(&config.bind_host, config.http_port, Arc::clone(&admin_state))
+        .map_err(|e| format!("cannot serve the admin API on {}:{} (GATEWAY_HTTP_PORT): {e}", config.bind_host, config.http_port))?;
+    log::info!("admin API on http://{}:{}", config.bind_host, config.http_port);
+
+    let bootstrap: Vec<BrokerAddress> = config
+        .bootstrap_servers
+        .iter()
+        .map(|(host, port)| BrokerAddress { host: host.clone(), port: *port })
+        .collect();
+    let connect_timeout = Duration::from_millis(config.upstream_connect_timeout_ms);
+    let Some(view) = first_cluster_view(&bootstrap, connect_timeout) else {
+        admin.stop();
+        return Ok(());
+    };
+    let port_map = port_map(&config, &view);
+    let settings = Settings {
+        max_frame_bytes: config.max_frame_bytes,
+        idle_timeout: Duration::from_millis(config.idle_timeout_ms),
+        connect_timeout,
+        shutdown_timeout: Duration::from_millis(config.shutdown_timeout_ms),
+        max_connections: config.max_connections,
+    };
+    let shared = Arc::new(Shared {
+        settings,
+        port_map: port_map.clone(),
+        book: AddressBook::new(bootstrap.clone()),
+        api_versions: RwLock::new(Arc::new(advertised(&view.api_versions))),
+        metrics,
+        open_connections: AtomicUsize::new(0),
+        shutting_down: AtomicBool::new(false),
+    });
+    shared.book.update(view.brokers);
+    admin_state.set_ready(true);
+
+    let mut listeners = Vec::new();
+    for port in port_map.ports() {
+        listeners.push(acceptor::bind(&config.bind_host, port, port_map.broker_for(port)).map_err(|e| e.to_string())?);
+    }
+    let mut links = Vec::new();
+    let mut worker_threads = Vec::new();
+    for i in 0..config.worker_threads.max(1) {
+        let (link, handle) = worker::spawn(i, Arc::clone(&shared)).map_err(|e| format!("cannot start worker {i}: {e}"))?;
+        links.push(link);
+        worker_threads.push(handle);
+    }
+    let acceptor = acceptor::spawn(listeners, links, Arc::clone(&shared)).map_err(|e| format!("cannot start the acceptor: {e}"))?;
+    log::info!(
+        "kgate serving brokers {}..={} on {}:{}-{} (advertised as {}), {} workers",
+        port_map.min_broker_id,
+        port_map.min_broker_id + i32::from(port_map.port_count) - 1,
+        config.bind_host,
+        port_map.port_start,
+        port_map.port_start.saturating_add(port_map.port_count.saturating_sub(1)),
+        port_map.advertised_host,
+        config.worker_threads.max(1)
+    );
+
+    let stop_refresh = Arc::new(AtomicBool::new(false));
+    let refresher = {
+        let shared = Arc::clone(&shared);
+        let admin_ok = Arc::clone(&admin_state);
+        let admin_err = Arc::clone(&admin_state);
+        let shared_err = Arc::clone(&shared);
+        control::spawn_refresher(
+            bootstrap,
+            Duration::from_millis(config.metadata_refresh_ms),
+            connect_timeout,
+            Arc::clone(&stop_refresh),
+            move |view: ClusterView| {
+                if shared.book.update(view.brokers) {
+                    log::info!("broker list changed: {:?}", shared.book.snapshot().by_id.keys().collect::<Vec<_>>());
+                }
+                shared.set_api_versions(advertised(&view.api_versions));
+                admin_ok.set_ready(true);
+            },
+            move |e| {
+                shared_err.metrics.upstream_error();
+                admin_err.set_ready(false);
+                log::warn!("cluster metadata refresh failed: {e}");
+            },
+        )
+        .map_err(|e| format!("cannot start the control plane: {e}"))?
+    };
+
+    while !signals::received() {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    log::info!(
+        "shutting down: no new connections, waiting up to {} ms for in-flight requests",
+        config.shutdown_timeout_ms
+    );
+    shared.shutting_down.store(true, Ordering::Release);
+    let _ = acceptor.join();
+    for handle in worker_threads {
+        let _ = handle.join();
+    }
+    stop_refresh.store(true, Ordering::Release);
+    let _ = refresher.join();
+    admin.stop();
+    log::info!("kgate stopped");
+    Ok(())
+}
+
+/// Ask the cluster about itself until it answers, backing off up to 5 s between tries. Returns
+/// `None` when a shutdown signal arrives first.
+fn first_cluster_view(bootstrap: &[BrokerAddress], timeout: Duration) -> Option<ClusterView> {
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        match control::describe_cluster(bootstrap, timeout) {
+            Ok(view) => {
+                log::info!("cluster answered: brokers {:?}", view.brokers.by_id.keys().collect::<Vec<_>>());
+                return Some(view);
+            }
+            Err(e) => log::warn!("cluster not reachable yet (KAFKA_BOOTSTRAP_SERVERS): {e}; retrying"),
+        }
+        let until = std::time::Instant::now() + backoff;
+        while std::time::Instant::now() < until {
+            if signals::received() {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// The port map from the configuration, with unset values taken from the cluster.
+fn port_map(config: &Config, view: &ClusterView) -> PortMap {
+    let ids: Vec<i32> = view.brokers.by_id.keys().copied().collect();
+    let lowest = ids.first().copied().unwrap_or(0);
+    let highest = ids.last().copied().unwrap_or(lowest);
+    let min_broker_id = config.min_broker_id.unwrap_or(lowest);
+    let port_count = config
+        .port_count
+        .unwrap_or_else(|| PortMap::default_port_count(min_broker_id, highest.max(min_broker_id)));
+    let map = PortMap {
+        advertised_host: config.advertised_host.clone(),
+        port_start: config.port_start,
+        min_broker_id,
+        port_count,
+    };
+    for id in ids {
+        if map.port_for(id).is_none() {
+            log::error!(
+                "broker {id} is outside the gateway's port range (GATEWAY_MIN_BROKERID={min_broker_id}, \
+                 GATEWAY_PORT_COUNT={port_count}): clients cannot reach it; change those variables"
+            );
+        }
+    }
+    map
+}

@@ -1,0 +1,12 @@
+//! kgate: a Kafka gateway. A network proxy that speaks the Kafka wire protocol on both sides,
+//! so clients only change their bootstrap address.
+
+pub mod admin;
+pub mod config;
+pub mod gateway;
+pub mod metrics;
+pub mod net;
+pub mod proxy;
+pub mod routing;
+pub mod signals;
+pub mod upstream;

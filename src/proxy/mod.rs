@@ -1,0 +1,7 @@
+//! The per-connection pipeline: frames in, decide, rewrite, frames out.
+
+pub mod connection;
+pub mod inflight;
+pub mod request;
+pub mod settings;
+pub mod shared;

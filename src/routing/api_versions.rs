@@ -1,0 +1,85 @@
+//! kgate answers ApiVersions itself: the broker's ranges, capped where kgate must decode.
+//!
+//! An API kgate rewrites is limited to the versions its codec knows, so a client never sends
+//! (or receives) a version kgate cannot rewrite. Produce and Fetch keep the broker's minimum
+//! because only their newest versions carry addresses; every other API, known or vendor, keeps
+//! the broker's range and passes through untouched.
+
+use codec::api::keys;
+use codec::header::ResponseHeader;
+use codec::messages::api_versions::{ApiVersion, ApiVersionsResponse};
+use codec::messages::describe_cluster::DescribeClusterResponse;
+use codec::messages::fetch::FetchResponse;
+use codec::messages::find_coordinator::FindCoordinatorResponse;
+use codec::messages::metadata::MetadataResponse;
+use codec::messages::produce::ProduceResponse;
+use codec::{EncodeError, Message};
+
+/// Kafka's UNSUPPORTED_VERSION error code.
+pub const UNSUPPORTED_VERSION: i16 = 35;
+
+/// How kgate limits one API's advertised range.
+enum Cap {
+    /// Both ends clamped to the codec's range: every version is decoded.
+    Both(i16, i16),
+    /// Only the maximum capped: old versions pass through opaque.
+    Max(i16),
+}
+
+fn cap_for(api_key: i16) -> Option<Cap> {
+    fn both<M: Message>() -> Cap {
+        Cap::Both(M::VERSIONS.0, M::VERSIONS.1)
+    }
+    match api_key {
+        keys::METADATA => Some(both::<MetadataResponse>()),
+        keys::FIND_COORDINATOR => Some(both::<FindCoordinatorResponse>()),
+        keys::DESCRIBE_CLUSTER => Some(both::<DescribeClusterResponse>()),
+        keys::PRODUCE => Some(Cap::Max(ProduceResponse::VERSIONS.1)),
+        keys::FETCH => Some(Cap::Max(FetchResponse::VERSIONS.1)),
+        _ => None,
+    }
+}
+
+/// The ranges kgate advertises, given the broker's own ApiVersions answer.
+pub fn advertised(broker: &ApiVersionsResponse) -> ApiVersionsResponse {
+    let mut api_keys: Vec<ApiVersion> = broker
+        .api_keys
+        .iter()
+        .filter(|a| a.api_key != keys::API_VERSIONS)
+        .filter_map(|a| {
+            let (min, max) = match cap_for(a.api_key) {
+                None => (a.min_version, a.max_version),
+                Some(Cap::Both(lo, hi)) => (a.min_version.max(lo), a.max_version.min(hi)),
+                Some(Cap::Max(hi)) => (a.min_version, a.max_version.min(hi)),
+            };
+            (min <= max).then(|| ApiVersion { min_version: min, max_version: max, ..a.clone() })
+        })
+        .collect();
+    api_keys.push(ApiVersion {
+        api_key: keys::API_VERSIONS,
+        min_version: ApiVersionsResponse::VERSIONS.0,
+        max_version: ApiVersionsResponse::VERSIONS.1,
+        ..ApiVersion::default()
+    });
+    api_keys.sort_by_key(|a| a.api_key);
+    ApiVersionsResponse { error_code: 0, throttle_time_ms: 0, api_keys, ..broker.clone() }
+}
+
+/// The complete response body (header v0 included, no size prefix) to a client's ApiVersions
+/// request at `version`. A version above what kgate speaks gets the KIP-511 answer: error
+/// UNSUPPORTED_VERSION in v0 form, listing what is supported so the client can retry.
+pub fn answer(
+    advertised: &ApiVersionsResponse,
+    correlation_id: i32,
+    version: i16,
+) -> Result<Vec<u8>, EncodeError> {
+    let (msg, encode_version) = if ApiVersionsResponse::supports(version) {
+        (advertised.clone(), version)
+    } else {
+        (ApiVersionsResponse { error_code: UNSUPPORTED_VERSION, ..advertised.clone() }, 0)
+    };
+    let mut out = Vec::with_capacity(msg.encoded_size(encode_version)? + 4);
+    ResponseHeader { correlation_id, ..ResponseHeader::default() }.encode(&mut out, 0)?;
+    msg.encode_body(&mut out, encode_version)?;
+    Ok(out)
+}
