@@ -641,6 +641,26 @@ mod tests {
     }
 
     #[test]
+    fn oracle_reads_the_tagged_fields_where_we_put_them() {
+        // The byte-level oracle check keeps unknown tags raw on both sides, so it would not see
+        // a known field written under the wrong tag: read the oracle's typed values instead.
+        use kafka_protocol::protocol::Decodable;
+        let bytes = assert_round_trip(&response(13), 13);
+        let theirs = oracle::ProduceResponse::decode(&mut bytes::Bytes::from(bytes), 13).unwrap();
+        assert_eq!(theirs.node_endpoints[0].host.as_str(), "broker-2.internal");
+        assert_eq!(theirs.node_endpoints[1].rack, None);
+        assert_eq!(theirs.responses[1].topic_id.as_bytes(), &topic_id(100));
+        let p = &theirs.responses[0].partition_responses[1];
+        assert_eq!(*p.current_leader.leader_id, 112);
+        assert_eq!(p.current_leader.leader_epoch, 9);
+        assert_eq!(p.log_start_offset, 12);
+        assert_eq!(
+            p.record_errors[0].batch_index_error_message.as_deref(),
+            Some("bad record")
+        );
+    }
+
+    #[test]
     fn default_tagged_fields_are_not_written() {
         // A response without leader hints must be byte-identical to one whose tagged fields
         // were never known, so that kgate's rewrite does not grow frames it leaves alone.
