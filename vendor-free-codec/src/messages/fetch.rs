@@ -477,7 +477,8 @@ impl Default for PartitionData {
             diverging_epoch: EpochEndOffset::default(),
             current_leader: LeaderIdAndEpoch::default(),
             snapshot_id: SnapshotId::default(),
-            aborted_transactions: None,
+            // A nullable array without a schema default defaults to empty, as in Kafka.
+            aborted_transactions: Some(Vec::new()),
             preferred_read_replica: -1,
             records: None,
             unknown_tagged_fields: TaggedFields::default(),
