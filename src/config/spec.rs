@@ -1,0 +1,151 @@
+//! The table of environment variables: the parser reads through it and `--help` prints it, so
+//! the documented defaults are the defaults actually used.
+
+/// Where a variable's value comes from when it is unset or empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefaultValue {
+    /// This literal, parsed exactly like a value from the environment.
+    Literal(&'static str),
+    /// Worked out at run time; the text says how.
+    Computed(&'static str),
+    /// No default: the gateway cannot start without it.
+    Required,
+}
+
+/// One environment variable the gateway reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VarSpec {
+    /// The variable's name.
+    pub name: &'static str,
+    /// Its default.
+    pub default: DefaultValue,
+    /// One line: what it does and what a value looks like.
+    pub help: &'static str,
+}
+
+use DefaultValue::{Computed, Literal, Required};
+
+macro_rules! vars {
+    ($($id:ident = $name:literal, $default:expr, $help:literal;)*) => {
+        $(
+            #[doc = $help]
+            pub const $id: VarSpec = VarSpec { name: $name, default: $default, help: $help };
+        )*
+        /// Every variable, in `--help` order.
+        pub const ALL: &[VarSpec] = &[$($id),*];
+    };
+}
+
+vars! {
+    WORKER_THREADS = "GATEWAY_WORKER_THREADS", Computed("number of CPU cores"),
+        "Event-loop threads that carry client connections (1-1024).";
+    ADVERTISED_HOST = "GATEWAY_ADVERTISED_HOST", Literal("localhost"),
+        "Host name clients are told to connect to in metadata responses.";
+    BIND_HOST = "GATEWAY_BIND_HOST", Literal("0.0.0.0"),
+        "IP address the Kafka and HTTP listeners bind to.";
+    PORT_START = "GATEWAY_PORT_START", Literal("6969"),
+        "First Kafka listener port; the bootstrap port, then one port per broker.";
+    PORT_COUNT = "GATEWAY_PORT_COUNT", Computed("broker id range + 2, from the cluster"),
+        "Number of Kafka listener ports starting at GATEWAY_PORT_START.";
+    MIN_BROKER_ID = "GATEWAY_MIN_BROKERID", Computed("lowest broker id the cluster reports"),
+        "Broker id mapped to the first port after the bootstrap port.";
+    HTTP_PORT = "GATEWAY_HTTP_PORT", Literal("8888"),
+        "Port of the HTTP server for /health/live, /health/ready and /metrics.";
+    MAX_FRAME_BYTES = "GATEWAY_MAX_FRAME_BYTES", Literal("104857600"),
+        "Largest Kafka frame accepted from either side (1024-2147483647 bytes); larger closes the connection.";
+    IDLE_TIMEOUT_MS = "GATEWAY_IDLE_TIMEOUT_MS", Literal("600000"),
+        "Close a client connection with no traffic for this long; 0 never closes.";
+    MAX_CONNECTIONS = "GATEWAY_MAX_CONNECTIONS", Literal("10000"),
+        "Client connections open at once across all workers (each uses two sockets); more are refused.";
+    UPSTREAM_CONNECT_TIMEOUT_MS = "GATEWAY_UPSTREAM_CONNECT_TIMEOUT_MS", Literal("10000"),
+        "Give up connecting to a broker after this long.";
+    METADATA_REFRESH_MS = "GATEWAY_METADATA_REFRESH_MS", Literal("30000"),
+        "Interval of the gateway's own metadata refresh of the broker list.";
+    SHUTDOWN_TIMEOUT_MS = "GATEWAY_SHUTDOWN_TIMEOUT_MS", Literal("30000"),
+        "On SIGTERM, wait this long for in-flight requests before closing connections.";
+    SECURITY_PROTOCOL = "GATEWAY_SECURITY_PROTOCOL", Literal("PLAINTEXT"),
+        "Client-to-gateway security; this build supports PLAINTEXT only.";
+    BOOTSTRAP_SERVERS = "KAFKA_BOOTSTRAP_SERVERS", Required,
+        "Backing cluster, host:port comma-separated ([::1]:9092 for IPv6).";
+    BACKEND_SECURITY_PROTOCOL = "KAFKA_SECURITY_PROTOCOL", Literal("PLAINTEXT"),
+        "Gateway-to-cluster security; this build supports PLAINTEXT only.";
+}
+
+/// The variable named `name`, if the gateway knows it.
+pub fn find(name: &str) -> Option<&'static VarSpec> {
+    ALL.iter().find(|spec| spec.name == name)
+}
+
+/// What `kgate --help` prints.
+pub fn help_text() -> String {
+    let mut out = String::from(
+        "kgate: a Kafka gateway.\n\n\
+         Usage: kgate [--help]\n\n\
+         All configuration comes from environment variables; an empty value counts as unset.\n\n",
+    );
+    let width = ALL.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    for spec in ALL {
+        let default = match spec.default {
+            Literal(v) => format!("default: {v}"),
+            Computed(how) => format!("default: {how}"),
+            Required => "required".to_string(),
+        };
+        out.push_str(&format!("  {:width$}  {}\n", spec.name, spec.help));
+        out.push_str(&format!("  {:width$}  ({default})\n", ""));
+    }
+    out.push_str(&format!(
+        "  {:width$}  {}\n",
+        "KAFKA_*",
+        "Any other Kafka client property for the gateway's connections to the cluster: \
+         strip KAFKA_, lower-case, '_' becomes '.' (KAFKA_SASL_MECHANISM -> sasl.mechanism)."
+    ));
+    out.push_str(
+        "\nSecrets (names containing PASSWORD, SECRET, JAAS, TOKEN, CREDENTIAL or KEY) are never logged.\n\
+         Log level: RUST_LOG (e.g. RUST_LOG=info).\n",
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_prefixed() {
+        for (i, spec) in ALL.iter().enumerate() {
+            assert!(
+                spec.name.starts_with("GATEWAY_") || spec.name.starts_with("KAFKA_"),
+                "{}",
+                spec.name
+            );
+            assert!(
+                ALL[i + 1..].iter().all(|o| o.name != spec.name),
+                "{}",
+                spec.name
+            );
+        }
+    }
+
+    #[test]
+    fn help_lists_every_variable_with_its_default() {
+        let help = help_text();
+        for spec in ALL {
+            let line = help
+                .lines()
+                .position(|l| l.trim_start().starts_with(spec.name))
+                .unwrap_or_else(|| panic!("{} missing from help", spec.name));
+            let next = help.lines().nth(line + 1).unwrap_or_default();
+            match spec.default {
+                Literal(v) => assert!(next.contains(&format!("default: {v}")), "{next}"),
+                Computed(how) => assert!(next.contains(how), "{next}"),
+                Required => assert!(next.contains("required"), "{next}"),
+            }
+        }
+    }
+
+    #[test]
+    fn find_knows_table_entries_only() {
+        assert_eq!(find("GATEWAY_PORT_START"), Some(&PORT_START));
+        assert_eq!(find("GATEWAY_PORT"), None);
+    }
+}
