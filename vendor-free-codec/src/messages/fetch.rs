@@ -1033,6 +1033,11 @@ mod tests {
         for version in 4..=18 {
             assert_round_trip(&request(version), version);
             assert_round_trip(&response(version), version);
+            let no_cluster_id = FetchRequest {
+                cluster_id: None,
+                ..request(version)
+            };
+            assert_round_trip(&no_cluster_id, version);
         }
     }
 
@@ -1105,6 +1110,35 @@ mod tests {
     }
 
     #[test]
+    fn malformed_known_tagged_fields_are_errors() {
+        use crate::primitives::RawTaggedField;
+        // A known tag whose bytes are too short or too long for its type must not be taken
+        // as a value, nor silently kept as unknown.
+        for (data, expected) in [
+            (
+                vec![0; 3],
+                DecodeError::Truncated {
+                    context: "high watermark",
+                },
+            ),
+            (
+                vec![0; 9],
+                DecodeError::TrailingBytes {
+                    context: "high watermark",
+                },
+            ),
+        ] {
+            let mut msg = request(18);
+            msg.topics[0].partitions[0].high_watermark = i64::MAX;
+            msg.topics[0].partitions[0].unknown_tagged_fields =
+                TaggedFields(vec![RawTaggedField { tag: 1, data }]);
+            let mut bytes = Vec::new();
+            msg.encode_body(&mut bytes, 18).expect("encode");
+            assert_eq!(FetchRequest::decode_body(&bytes, 18), Err(expected));
+        }
+    }
+
+    #[test]
     fn rejects_unsupported_versions() {
         for version in [3, 19] {
             assert_eq!(
@@ -1142,7 +1176,7 @@ mod tests {
 
     #[test]
     fn every_prefix_is_truncated() {
-        for version in [4, 11, 12, 18] {
+        for version in 4..=18 {
             assert_every_prefix_fails(&request(version), version);
             assert_every_prefix_fails(&response(version), version);
         }

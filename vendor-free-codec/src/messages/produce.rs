@@ -623,6 +623,11 @@ mod tests {
         for version in 3..=13 {
             assert_round_trip(&request(version), version);
             assert_round_trip(&response(version), version);
+            let idempotent_only = ProduceRequest {
+                transactional_id: None,
+                ..request(version)
+            };
+            assert_round_trip(&idempotent_only, version);
         }
     }
 
@@ -734,7 +739,7 @@ mod tests {
 
     #[test]
     fn every_prefix_is_truncated() {
-        for version in [3, 8, 9, 13] {
+        for version in 3..=13 {
             assert_every_prefix_fails(&request(version), version);
             assert_every_prefix_fails(&response(version), version);
         }
