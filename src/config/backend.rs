@@ -78,6 +78,21 @@ impl Backend {
         let bootstrap_servers = env.require(&spec::BOOTSTRAP_SERVERS, bootstrap::parse)?;
         let security_protocol =
             env.require(&spec::BACKEND_SECURITY_PROTOCOL, security::parse_backend)?;
+        // Only PLAINTEXT exists today; this warns about SASL/SSL settings it silently ignores.
+        if security_protocol == BackendSecurityProtocol::Plaintext {
+            warnings.extend(
+                properties
+                    .keys()
+                    .filter(|name| name.starts_with("sasl.") || name.starts_with("ssl."))
+                    .map(|name| {
+                        format!(
+                            "{} is set but {} is PLAINTEXT, so it is not used",
+                            var_name(name),
+                            spec::BACKEND_SECURITY_PROTOCOL.name
+                        )
+                    }),
+            );
+        }
         let backend = Backend {
             bootstrap_servers,
             security_protocol,
@@ -117,6 +132,24 @@ mod tests {
         assert_eq!(property_name("KAFKA_"), None);
         assert_eq!(property_name("GATEWAY_X"), None);
         assert_eq!(var_name("ssl.key.password"), "KAFKA_SSL_KEY_PASSWORD");
+    }
+
+    #[test]
+    fn tls_and_sasl_settings_under_plaintext_are_warned_about() {
+        let env = Env::new(
+            [
+                ("KAFKA_BOOTSTRAP_SERVERS", "b:9092"),
+                ("KAFKA_SASL_MECHANISM", "PLAIN"),
+                ("KAFKA_CLIENT_ID", "gw"),
+            ]
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
+        let (_, warnings) = Backend::from_env(&env).expect("loads");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("KAFKA_SASL_MECHANISM is set"),
+            "{warnings:?}"
+        );
     }
 
     #[test]
