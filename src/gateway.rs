@@ -21,16 +21,26 @@ pub fn run(config: Config) -> Result<(), String> {
     signals::install().map_err(|e| format!("cannot install signal handlers: {e}"))?;
     let metrics = Arc::new(Metrics::default());
     let admin_state = Arc::new(AdminState::new(Arc::clone(&metrics)));
-    let admin = admin::spawn(&config.bind_host, config.http_port, Arc::clone(&admin_state))
-        .map_err(|e| format!("cannot serve the admin API on {}:{} (GATEWAY_HTTP_PORT): {e}", config.bind_host, config.http_port))?;
-    log::info!("admin API on http://{}:{}", config.bind_host, config.http_port);
+    let bind_host = config.bind_host.to_string();
+    let admin =
+        admin::spawn(&bind_host, config.http_port, Arc::clone(&admin_state)).map_err(|e| {
+            format!(
+                "cannot serve the admin API on {}:{} (GATEWAY_HTTP_PORT): {e}",
+                bind_host, config.http_port
+            )
+        })?;
+    log::info!("admin API on http://{}:{}", bind_host, config.http_port);
 
     let bootstrap: Vec<BrokerAddress> = config
+        .backend
         .bootstrap_servers
         .iter()
-        .map(|(host, port)| BrokerAddress { host: host.clone(), port: *port })
+        .map(|(host, port)| BrokerAddress {
+            host: host.clone(),
+            port: *port,
+        })
         .collect();
-    let connect_timeout = Duration::from_millis(config.upstream_connect_timeout_ms);
+    let connect_timeout = config.upstream_connect_timeout;
     let Some(view) = first_cluster_view(&bootstrap, connect_timeout) else {
         admin.stop();
         return Ok(());
@@ -38,9 +48,9 @@ pub fn run(config: Config) -> Result<(), String> {
     let port_map = port_map(&config, &view);
     let settings = Settings {
         max_frame_bytes: config.max_frame_bytes,
-        idle_timeout: Duration::from_millis(config.idle_timeout_ms),
+        idle_timeout: config.idle_timeout,
         connect_timeout,
-        shutdown_timeout: Duration::from_millis(config.shutdown_timeout_ms),
+        shutdown_timeout: config.shutdown_timeout,
         max_connections: config.max_connections,
     };
     let shared = Arc::new(Shared {
@@ -53,27 +63,34 @@ pub fn run(config: Config) -> Result<(), String> {
         shutting_down: AtomicBool::new(false),
     });
     shared.book.update(view.brokers);
-    admin_state.set_ready(true);
+    admin_state.set_ready();
 
     let mut listeners = Vec::new();
     for port in port_map.ports() {
-        listeners.push(acceptor::bind(&config.bind_host, port, port_map.broker_for(port)).map_err(|e| e.to_string())?);
+        listeners.push(
+            acceptor::bind(&bind_host, port, port_map.broker_for(port))
+                .map_err(|e| e.to_string())?,
+        );
     }
     let mut links = Vec::new();
     let mut worker_threads = Vec::new();
     for i in 0..config.worker_threads.max(1) {
-        let (link, handle) = worker::spawn(i, Arc::clone(&shared)).map_err(|e| format!("cannot start worker {i}: {e}"))?;
+        let (link, handle) = worker::spawn(i, Arc::clone(&shared))
+            .map_err(|e| format!("cannot start worker {i}: {e}"))?;
         links.push(link);
         worker_threads.push(handle);
     }
-    let acceptor = acceptor::spawn(listeners, links, Arc::clone(&shared)).map_err(|e| format!("cannot start the acceptor: {e}"))?;
+    let acceptor = acceptor::spawn(listeners, links, Arc::clone(&shared))
+        .map_err(|e| format!("cannot start the acceptor: {e}"))?;
     log::info!(
         "kgate serving brokers {}..={} on {}:{}-{} (advertised as {}), {} workers",
         port_map.min_broker_id,
         port_map.min_broker_id + i32::from(port_map.port_count) - 1,
-        config.bind_host,
+        bind_host,
         port_map.port_start,
-        port_map.port_start.saturating_add(port_map.port_count.saturating_sub(1)),
+        port_map
+            .port_start
+            .saturating_add(port_map.port_count.saturating_sub(1)),
         port_map.advertised_host,
         config.worker_threads.max(1)
     );
@@ -86,19 +103,22 @@ pub fn run(config: Config) -> Result<(), String> {
         let shared_err = Arc::clone(&shared);
         control::spawn_refresher(
             bootstrap,
-            Duration::from_millis(config.metadata_refresh_ms),
+            config.metadata_refresh,
             connect_timeout,
             Arc::clone(&stop_refresh),
             move |view: ClusterView| {
                 if shared.book.update(view.brokers) {
-                    log::info!("broker list changed: {:?}", shared.book.snapshot().by_id.keys().collect::<Vec<_>>());
+                    log::info!(
+                        "broker list changed: {:?}",
+                        shared.book.snapshot().by_id.keys().collect::<Vec<_>>()
+                    );
                 }
                 shared.set_api_versions(advertised(&view.api_versions));
-                admin_ok.set_ready(true);
+                admin_ok.set_ready();
             },
             move |e| {
                 shared_err.metrics.upstream_error();
-                admin_err.set_ready(false);
+                admin_err.set_not_ready(format!("cluster metadata refresh failed: {e}"));
                 log::warn!("cluster metadata refresh failed: {e}");
             },
         )
@@ -109,8 +129,8 @@ pub fn run(config: Config) -> Result<(), String> {
         std::thread::sleep(Duration::from_millis(100));
     }
     log::info!(
-        "shutting down: no new connections, waiting up to {} ms for in-flight requests",
-        config.shutdown_timeout_ms
+        "shutting down: no new connections, waiting up to {:?} for in-flight requests",
+        config.shutdown_timeout
     );
     shared.shutting_down.store(true, Ordering::Release);
     let _ = acceptor.join();
@@ -131,10 +151,15 @@ fn first_cluster_view(bootstrap: &[BrokerAddress], timeout: Duration) -> Option<
     loop {
         match control::describe_cluster(bootstrap, timeout) {
             Ok(view) => {
-                log::info!("cluster answered: brokers {:?}", view.brokers.by_id.keys().collect::<Vec<_>>());
+                log::info!(
+                    "cluster answered: brokers {:?}",
+                    view.brokers.by_id.keys().collect::<Vec<_>>()
+                );
                 return Some(view);
             }
-            Err(e) => log::warn!("cluster not reachable yet (KAFKA_BOOTSTRAP_SERVERS): {e}; retrying"),
+            Err(e) => {
+                log::warn!("cluster not reachable yet (KAFKA_BOOTSTRAP_SERVERS): {e}; retrying")
+            }
         }
         let until = std::time::Instant::now() + backoff;
         while std::time::Instant::now() < until {

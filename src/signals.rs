@@ -15,7 +15,8 @@ pub fn install() -> io::Result<()> {
     for signal in [libc::SIGTERM, libc::SIGINT] {
         // SAFETY: `on_signal` only stores to an atomic, which is async-signal-safe, and has the
         // signature `signal` expects.
-        let previous = unsafe { libc::signal(signal, on_signal as *const () as libc::sighandler_t) };
+        let previous =
+            unsafe { libc::signal(signal, on_signal as *const () as libc::sighandler_t) };
         if previous == libc::SIG_ERR {
             return Err(io::Error::last_os_error());
         }

@@ -28,25 +28,45 @@ pub struct Listener {
 /// Bind `host:port` for the gateway, with a message naming the variable on failure.
 pub fn bind(host: &str, port: u16, broker_id: Option<i32>) -> io::Result<Listener> {
     let std_listener = std::net::TcpListener::bind((host, port)).map_err(|e| {
-        io::Error::new(e.kind(), format!("cannot listen on {host}:{port} (GATEWAY_BIND_HOST / GATEWAY_PORT_START): {e}"))
+        io::Error::new(
+            e.kind(),
+            format!("cannot listen on {host}:{port} (GATEWAY_BIND_HOST / GATEWAY_PORT_START): {e}"),
+        )
     })?;
     std_listener.set_nonblocking(true)?;
     let addr = std_listener.local_addr()?;
-    Ok(Listener { socket: TcpListener::from_std(std_listener), broker_id, addr })
+    Ok(Listener {
+        socket: TcpListener::from_std(std_listener),
+        broker_id,
+        addr,
+    })
 }
 
 /// Run the acceptor on its own thread until shutdown begins; the listeners close when it ends.
-pub fn spawn(mut listeners: Vec<Listener>, workers: Vec<WorkerLink>, shared: Arc<Shared>) -> io::Result<JoinHandle<()>> {
+pub fn spawn(
+    mut listeners: Vec<Listener>,
+    workers: Vec<WorkerLink>,
+    shared: Arc<Shared>,
+) -> io::Result<JoinHandle<()>> {
     let poll = Poll::new()?;
     for (i, listener) in listeners.iter_mut().enumerate() {
-        poll.registry().register(&mut listener.socket, Token(i), Interest::READABLE)?;
+        poll.registry()
+            .register(&mut listener.socket, Token(i), Interest::READABLE)?;
     }
-    std::thread::Builder::new().name("kgate-acceptor".into()).spawn(move || {
-        let mut acceptor = Acceptor { poll, listeners, workers, shared, next: 0 };
-        if let Err(e) = acceptor.run() {
-            log::error!("acceptor stopped on a poll error: {e}");
-        }
-    })
+    std::thread::Builder::new()
+        .name("kgate-acceptor".into())
+        .spawn(move || {
+            let mut acceptor = Acceptor {
+                poll,
+                listeners,
+                workers,
+                shared,
+                next: 0,
+            };
+            if let Err(e) = acceptor.run() {
+                log::error!("acceptor stopped on a poll error: {e}");
+            }
+        })
 }
 
 struct Acceptor {
@@ -61,7 +81,10 @@ impl Acceptor {
     fn run(&mut self) -> io::Result<()> {
         let mut events = Events::with_capacity(64);
         while !self.shared.shutting_down.load(Ordering::Acquire) {
-            if let Err(e) = self.poll.poll(&mut events, Some(Duration::from_millis(100))) {
+            if let Err(e) = self
+                .poll
+                .poll(&mut events, Some(Duration::from_millis(100)))
+            {
                 if e.kind() == io::ErrorKind::Interrupted {
                     continue;
                 }
@@ -79,7 +102,9 @@ impl Acceptor {
 
     fn accept_all(&mut self, index: usize) {
         loop {
-            let Some(listener) = self.listeners.get(index) else { return };
+            let Some(listener) = self.listeners.get(index) else {
+                return;
+            };
             let broker_id = listener.broker_id;
             match listener.socket.accept() {
                 Ok((stream, peer)) => self.dispatch(stream, peer, broker_id),
@@ -111,7 +136,11 @@ impl Acceptor {
             return;
         };
         self.next = self.next.wrapping_add(1);
-        if let Err(e) = worker.send(NewConnection { stream, peer, broker_id }) {
+        if let Err(e) = worker.send(NewConnection {
+            stream,
+            peer,
+            broker_id,
+        }) {
             self.shared.open_connections.fetch_sub(1, Ordering::AcqRel);
             log::error!("connection from {peer} dropped: {e}");
         }

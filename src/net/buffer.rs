@@ -58,7 +58,10 @@ impl ByteQueue {
     /// Move the live bytes to the front when the dead prefix is large, so the vector does not
     /// grow without bound while a steady stream passes through it.
     fn compact_if_worthwhile(&mut self, incoming: usize) {
-        if self.head > 0 && (self.head >= self.data.len() / 2 || self.data.len() + incoming > self.data.capacity()) {
+        if self.head > 0
+            && (self.head >= self.data.len() / 2
+                || self.data.len() + incoming > self.data.capacity())
+        {
             self.data.drain(..self.head);
             self.head = 0;
         }
@@ -83,7 +86,9 @@ impl ByteQueue {
             match result {
                 Ok(0) => return Ok(IoOutcome::Closed),
                 Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(IoOutcome::WouldBlock),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    return Ok(IoOutcome::WouldBlock)
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
@@ -95,7 +100,12 @@ impl ByteQueue {
     pub fn write_to(&mut self, dst: &mut impl Write) -> io::Result<bool> {
         while !self.is_empty() {
             match dst.write(self.as_slice()) {
-                Ok(0) => return Err(io::Error::new(io::ErrorKind::WriteZero, "peer accepts no bytes")),
+                Ok(0) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::WriteZero,
+                        "peer accepts no bytes",
+                    ))
+                }
                 Ok(n) => self.consume(n),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -132,7 +142,10 @@ mod tests {
         let big = vec![1u8; 200 * 1024];
         let mut src: &[u8] = &big;
         let mut q = ByteQueue::default();
-        assert_eq!(q.read_from(&mut src, 100 * 1024).unwrap(), IoOutcome::LimitReached);
+        assert_eq!(
+            q.read_from(&mut src, 100 * 1024).unwrap(),
+            IoOutcome::LimitReached
+        );
         assert!(q.len() >= 100 * 1024 && q.len() < 200 * 1024);
     }
 

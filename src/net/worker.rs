@@ -60,12 +60,21 @@ pub fn spawn(index: usize, shared: Arc<Shared>) -> io::Result<(WorkerLink, JoinH
     let poll = Poll::new()?;
     let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
     let (tx, rx) = mpsc::channel();
-    let handle = std::thread::Builder::new().name(format!("kgate-worker-{index}")).spawn(move || {
-        let mut worker = Worker { poll, rx, shared, slots: Vec::new(), free: Vec::new(), shutdown_deadline: None };
-        if let Err(e) = worker.run() {
-            log::error!("worker {index} stopped on a poll error: {e}");
-        }
-    })?;
+    let handle = std::thread::Builder::new()
+        .name(format!("kgate-worker-{index}"))
+        .spawn(move || {
+            let mut worker = Worker {
+                poll,
+                rx,
+                shared,
+                slots: Vec::new(),
+                free: Vec::new(),
+                shutdown_deadline: None,
+            };
+            if let Err(e) = worker.run() {
+                log::error!("worker {index} stopped on a poll error: {e}");
+            }
+        })?;
     Ok((WorkerLink { tx, waker }, handle))
 }
 
@@ -95,11 +104,17 @@ impl Worker {
                 }
                 let slot = event.token().0 / 2;
                 let upstream_side = event.token().0 % 2 == 1;
-                let Some(Some(conn)) = self.slots.get_mut(slot) else { continue };
+                let Some(Some(conn)) = self.slots.get_mut(slot) else {
+                    continue;
+                };
                 // Errors and hang-ups are observed by reading or writing, so they count as both.
                 let readable = event.is_readable() || event.is_read_closed() || event.is_error();
                 let writable = event.is_writable() || event.is_write_closed() || event.is_error();
-                let ready = if upstream_side { &mut conn.upstream_ready } else { &mut conn.client_ready };
+                let ready = if upstream_side {
+                    &mut conn.upstream_ready
+                } else {
+                    &mut conn.client_ready
+                };
                 ready.readable |= readable;
                 ready.writable |= writable;
                 if let Err(close) = conn.pump() {
@@ -123,12 +138,23 @@ impl Worker {
     }
 
     fn open(&mut self, new: NewConnection) {
-        let NewConnection { stream, peer, broker_id } = new;
+        let NewConnection {
+            stream,
+            peer,
+            broker_id,
+        } = new;
         match self.connect_upstream(broker_id) {
             Ok((upstream, upstream_addr, target)) => {
                 let client = TcpStream::from_std(stream);
                 let _ = client.set_nodelay(true);
-                let conn = Connection::new(client, peer, upstream, upstream_addr, target, Arc::clone(&self.shared));
+                let conn = Connection::new(
+                    client,
+                    peer,
+                    upstream,
+                    upstream_addr,
+                    target,
+                    Arc::clone(&self.shared),
+                );
                 self.insert(conn);
             }
             Err(e) => {
@@ -141,19 +167,29 @@ impl Worker {
 
     /// Start connecting to the broker a listener stands for, or any broker for a port that
     /// serves as a bootstrap address.
-    fn connect_upstream(&self, broker_id: Option<i32>) -> io::Result<(TcpStream, SocketAddr, Option<i32>)> {
+    fn connect_upstream(
+        &self,
+        broker_id: Option<i32>,
+    ) -> io::Result<(TcpStream, SocketAddr, Option<i32>)> {
         let book = &self.shared.book;
         let (address, target) = match broker_id.and_then(|id| book.broker(id).map(|a| (a, id))) {
             Some((address, id)) => (address, Some(id)),
             None => (
-                book.any_broker()
-                    .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no broker is known yet"))?,
+                book.any_broker().ok_or_else(|| {
+                    io::Error::new(io::ErrorKind::NotFound, "no broker is known yet")
+                })?,
                 None,
             ),
         };
-        let addr = (address.host.as_str(), address.port).to_socket_addrs()?.next().ok_or_else(|| {
-            io::Error::new(io::ErrorKind::NotFound, format!("broker host {} does not resolve", address.host))
-        })?;
+        let addr = (address.host.as_str(), address.port)
+            .to_socket_addrs()?
+            .next()
+            .ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("broker host {} does not resolve", address.host),
+                )
+            })?;
         Ok((TcpStream::connect(addr)?, addr, target))
     }
 
@@ -168,21 +204,32 @@ impl Worker {
             .register(&mut conn.client, Token(2 * slot), both)
             .and_then(|()| registry.register(&mut conn.upstream, Token(2 * slot + 1), both));
         if let Err(e) = registered {
-            log::error!("connection from {} closed: cannot register sockets: {e}", conn.peer);
+            log::error!(
+                "connection from {} closed: cannot register sockets: {e}",
+                conn.peer
+            );
             self.free.push(slot);
             self.release_count();
             return;
         }
         self.shared.metrics.connection_opened();
-        let target = conn.broker_id.map_or_else(|| "any broker".to_owned(), |id| format!("broker {id}"));
-        log::info!("connection from {} opened, to {target} at {}", conn.peer, conn.upstream_addr);
+        let target = conn
+            .broker_id
+            .map_or_else(|| "any broker".to_owned(), |id| format!("broker {id}"));
+        log::info!(
+            "connection from {} opened, to {target} at {}",
+            conn.peer,
+            conn.upstream_addr
+        );
         if let Some(entry) = self.slots.get_mut(slot) {
             *entry = Some(conn);
         }
     }
 
     fn close(&mut self, slot: usize, why: Close) {
-        let Some(mut conn) = self.slots.get_mut(slot).and_then(Option::take) else { return };
+        let Some(mut conn) = self.slots.get_mut(slot).and_then(Option::take) else {
+            return;
+        };
         let registry = self.poll.registry();
         let _ = registry.deregister(&mut conn.client);
         let _ = registry.deregister(&mut conn.upstream);
@@ -190,12 +237,17 @@ impl Worker {
         self.release_count();
         self.shared.metrics.connection_closed();
         match &why {
-            Close::ClientClosed | Close::Shutdown => log::info!("connection from {} closed: {why}", conn.peer),
+            Close::ClientClosed | Close::Shutdown => {
+                log::info!("connection from {} closed: {why}", conn.peer)
+            }
             Close::Idle => {
                 self.shared.metrics.idle_close();
                 log::info!("connection from {} closed: {why}", conn.peer);
             }
-            Close::UpstreamClosed | Close::UpstreamError(_) | Close::ConnectTimeout | Close::BadResponse(_) => {
+            Close::UpstreamClosed
+            | Close::UpstreamError(_)
+            | Close::ConnectTimeout
+            | Close::BadResponse(_) => {
                 self.shared.metrics.upstream_error();
                 log::warn!("connection from {} closed: {why}", conn.peer);
             }
@@ -213,9 +265,14 @@ impl Worker {
         let mut expired = Vec::new();
         for (slot, conn) in self.slots.iter().enumerate() {
             let Some(conn) = conn else { continue };
-            if !conn.upstream_connected && now.duration_since(conn.connect_started) > settings.connect_timeout {
+            if !conn.upstream_connected
+                && now.duration_since(conn.connect_started) > settings.connect_timeout
+            {
                 expired.push((slot, Close::ConnectTimeout));
-            } else if now.duration_since(conn.last_activity) > settings.idle_timeout {
+            } else if settings
+                .idle_timeout
+                .is_some_and(|idle| now.duration_since(conn.last_activity) > idle)
+            {
                 expired.push((slot, Close::Idle));
             }
         }
@@ -232,7 +289,9 @@ impl Worker {
             .get_or_insert_with(|| Instant::now() + self.shared.settings.shutdown_timeout);
         let timed_out = Instant::now() >= deadline;
         for slot in 0..self.slots.len() {
-            let Some(Some(conn)) = self.slots.get_mut(slot) else { continue };
+            let Some(Some(conn)) = self.slots.get_mut(slot) else {
+                continue;
+            };
             conn.draining = true;
             let result = conn.pump();
             let done = conn.drained();

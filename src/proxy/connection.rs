@@ -191,7 +191,10 @@ impl Connection {
         }
         let before = self.client_in.len();
         let limit = pending_frame_len(&self.client_in).max(READ_LIMIT);
-        let outcome = self.client_in.read_from(&mut self.client, limit).map_err(Close::ClientError)?;
+        let outcome = self
+            .client_in
+            .read_from(&mut self.client, limit)
+            .map_err(Close::ClientError)?;
         match outcome {
             IoOutcome::WouldBlock => self.client_ready.readable = false,
             IoOutcome::Closed => return Err(Close::ClientClosed),
@@ -203,12 +206,18 @@ impl Connection {
     }
 
     fn read_upstream(&mut self) -> Result<bool, Close> {
-        if !self.upstream_connected || !self.upstream_ready.readable || self.client_out.len() >= QUEUE_CAP {
+        if !self.upstream_connected
+            || !self.upstream_ready.readable
+            || self.client_out.len() >= QUEUE_CAP
+        {
             return Ok(false);
         }
         let before = self.upstream_in.len();
         let limit = pending_frame_len(&self.upstream_in).max(READ_LIMIT);
-        let outcome = self.upstream_in.read_from(&mut self.upstream, limit).map_err(Close::UpstreamError)?;
+        let outcome = self
+            .upstream_in
+            .read_from(&mut self.upstream, limit)
+            .map_err(Close::UpstreamError)?;
         match outcome {
             IoOutcome::WouldBlock => self.upstream_ready.readable = false,
             IoOutcome::Closed => return Err(Close::UpstreamClosed),
@@ -220,11 +229,15 @@ impl Connection {
     }
 
     fn write_upstream(&mut self) -> Result<bool, Close> {
-        if !self.upstream_connected || !self.upstream_ready.writable || self.upstream_out.is_empty() {
+        if !self.upstream_connected || !self.upstream_ready.writable || self.upstream_out.is_empty()
+        {
             return Ok(false);
         }
         let before = self.upstream_out.len();
-        let drained = self.upstream_out.write_to(&mut self.upstream).map_err(Close::UpstreamError)?;
+        let drained = self
+            .upstream_out
+            .write_to(&mut self.upstream)
+            .map_err(Close::UpstreamError)?;
         if !drained {
             self.upstream_ready.writable = false;
         }
@@ -236,7 +249,10 @@ impl Connection {
             return Ok(false);
         }
         let before = self.client_out.len();
-        let drained = self.client_out.write_to(&mut self.client).map_err(Close::ClientError)?;
+        let drained = self
+            .client_out
+            .write_to(&mut self.client)
+            .map_err(Close::ClientError)?;
         if !drained {
             self.client_ready.writable = false;
         }
@@ -328,34 +344,54 @@ impl Connection {
             let size = u32::try_from(body.len()).unwrap_or(u32::MAX);
             self.client_out.extend(&size.to_be_bytes());
             self.client_out.extend(&body);
-            self.shared.metrics.response(keys::API_VERSIONS, body.len() + SIZE_PREFIX);
+            self.shared
+                .metrics
+                .response(keys::API_VERSIONS, body.len() + SIZE_PREFIX);
         }
     }
 }
 
 /// Rewrite a broker's response and queue it for the client.
 fn rewrite_into(
-shared: &Shared,
-client_out: &mut ByteQueue,
-kind: RewriteKind,
-entry: &InFlight,
-body: &[u8],
+    shared: &Shared,
+    client_out: &mut ByteQueue,
+    kind: RewriteKind,
+    entry: &InFlight,
+    body: &[u8],
 ) -> Result<(), Close> {
-    let rewritten = rewrite_response(kind, entry.api_key, entry.api_version, body, &shared.port_map)
-        .map_err(|e| Close::BadResponse(format!("{} v{}: {e}", api_name(entry.api_key), entry.api_version)))?;
+    let rewritten = rewrite_response(
+        kind,
+        entry.api_key,
+        entry.api_version,
+        body,
+        &shared.port_map,
+    )
+    .map_err(|e| {
+        Close::BadResponse(format!(
+            "{} v{}: {e}",
+            api_name(entry.api_key),
+            entry.api_version
+        ))
+    })?;
     if let Some(brokers) = rewritten.learnt {
         if shared.book.update(brokers) {
-            log::info!("broker list changed: {:?}", shared.book.snapshot().by_id.keys().collect::<Vec<_>>());
+            log::info!(
+                "broker list changed: {:?}",
+                shared.book.snapshot().by_id.keys().collect::<Vec<_>>()
+            );
         }
     }
     let out = rewritten.body.as_deref().unwrap_or(body);
     if rewritten.body.is_some() {
         shared.metrics.rewrite(entry.api_key);
     }
-    let size = u32::try_from(out.len()).map_err(|_| Close::BadResponse("rewritten response too large".into()))?;
+    let size = u32::try_from(out.len())
+        .map_err(|_| Close::BadResponse("rewritten response too large".into()))?;
     client_out.extend(&size.to_be_bytes());
     client_out.extend(out);
-    shared.metrics.response(entry.api_key, out.len() + SIZE_PREFIX);
+    shared
+        .metrics
+        .response(entry.api_key, out.len() + SIZE_PREFIX);
     Ok(())
 }
 
@@ -391,13 +427,18 @@ fn route_request(shared: &Shared, body: &[u8]) -> Result<Decision, Close> {
     };
     match peek.api_key {
         keys::API_VERSIONS => {
-            let answer = api_versions::answer(&shared.api_versions(), peek.correlation_id, peek.api_version)
-                .map_err(|e| Close::BadRequest(format!("cannot answer ApiVersions: {e}")))?;
+            let answer = api_versions::answer(
+                &shared.api_versions(),
+                peek.correlation_id,
+                peek.api_version,
+            )
+            .map_err(|e| Close::BadRequest(format!("cannot answer ApiVersions: {e}")))?;
             decision.forward = false;
             decision.action = Some(Action::Local(answer));
         }
         keys::PRODUCE => {
-            let acks = produce_acks(body).map_err(|e| Close::BadRequest(format!("Produce: {e}")))?;
+            let acks =
+                produce_acks(body).map_err(|e| Close::BadRequest(format!("Produce: {e}")))?;
             if acks == 0 {
                 decision.action = None;
             } else if let Some(kind) = RewriteKind::for_request(peek.api_key, peek.api_version) {

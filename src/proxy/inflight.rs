@@ -45,7 +45,11 @@ impl InFlightQueue {
     /// Take the head if it is a broker-answered request (not a local answer).
     pub fn pop_for_response(&mut self) -> Option<InFlight> {
         match self.queue.front() {
-            Some(InFlight { action: Action::Local(_), .. }) | None => None,
+            Some(InFlight {
+                action: Action::Local(_),
+                ..
+            })
+            | None => None,
             Some(_) => self.queue.pop_front(),
         }
     }
@@ -53,8 +57,14 @@ impl InFlightQueue {
     /// Take the head if it is a local answer that is ready to go out.
     pub fn pop_local(&mut self) -> Option<Vec<u8>> {
         match self.queue.front() {
-            Some(InFlight { action: Action::Local(_), .. }) => match self.queue.pop_front() {
-                Some(InFlight { action: Action::Local(body), .. }) => Some(body),
+            Some(InFlight {
+                action: Action::Local(_),
+                ..
+            }) => match self.queue.pop_front() {
+                Some(InFlight {
+                    action: Action::Local(body),
+                    ..
+                }) => Some(body),
                 _ => None,
             },
             _ => None,
@@ -77,7 +87,12 @@ mod tests {
     use super::*;
 
     fn entry(id: i32, action: Action) -> InFlight {
-        InFlight { correlation_id: id, api_key: 3, api_version: 12, action }
+        InFlight {
+            correlation_id: id,
+            api_key: 3,
+            api_version: 12,
+            action,
+        }
     }
 
     #[test]
@@ -85,7 +100,11 @@ mod tests {
         let mut q = InFlightQueue::default();
         q.push(entry(1, Action::Forward));
         q.push(entry(2, Action::Local(vec![9])));
-        assert_eq!(q.pop_local(), None, "a local answer must not overtake request 1");
+        assert_eq!(
+            q.pop_local(),
+            None,
+            "a local answer must not overtake request 1"
+        );
         assert_eq!(q.pop_for_response().map(|e| e.correlation_id), Some(1));
         assert_eq!(q.pop_for_response(), None, "the head is now a local answer");
         assert_eq!(q.pop_local(), Some(vec![9]));

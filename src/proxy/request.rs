@@ -23,10 +23,17 @@ mod tests {
     fn produce(version: i16, acks: i16) -> Vec<u8> {
         let mut out = Vec::new();
         let header_version = codec::header::request_header_version(keys::PRODUCE, version);
-        RequestHeader { api_key: 0, api_version: version, correlation_id: 5, client_id: Some("c".into()), ..Default::default() }
-            .encode(&mut out, header_version)
+        RequestHeader {
+            api_key: 0,
+            api_version: version,
+            correlation_id: 5,
+            client_id: Some("c".into()),
+            ..Default::default()
+        }
+        .encode(&mut out, header_version)
+        .unwrap();
+        out.put_nullable_string(Some("txn"), version >= 9, "t")
             .unwrap();
-        out.put_nullable_string(Some("txn"), version >= 9, "t").unwrap();
         out.put_i16(acks);
         out.put_i32(30_000);
         out

@@ -7,8 +7,8 @@ use std::time::Duration;
 pub struct Settings {
     /// Largest request frame accepted from a client (`GATEWAY_MAX_FRAME_BYTES`).
     pub max_frame_bytes: usize,
-    /// Connections idle this long are closed (`GATEWAY_IDLE_TIMEOUT_MS`).
-    pub idle_timeout: Duration,
+    /// Connections idle this long are closed (`GATEWAY_IDLE_TIMEOUT_MS`); `None`: never.
+    pub idle_timeout: Option<Duration>,
     /// Upstream connections not established in this time fail.
     pub connect_timeout: Duration,
     /// How long a graceful shutdown waits for in-flight requests.

@@ -34,7 +34,10 @@ pub struct AddressBook {
 impl AddressBook {
     /// A book that falls back to `bootstrap` addresses until the cluster has described itself.
     pub fn new(bootstrap: Vec<BrokerAddress>) -> Self {
-        Self { bootstrap, ..Self::default() }
+        Self {
+            bootstrap,
+            ..Self::default()
+        }
     }
 
     /// The brokers known now.
@@ -69,7 +72,11 @@ impl AddressBook {
         let n = self.next_bootstrap.fetch_add(1, Ordering::Relaxed);
         let snapshot = self.snapshot();
         if !snapshot.by_id.is_empty() {
-            return snapshot.by_id.values().nth(n % snapshot.by_id.len()).cloned();
+            return snapshot
+                .by_id
+                .values()
+                .nth(n % snapshot.by_id.len())
+                .cloned();
         }
         if self.bootstrap.is_empty() {
             return None;
@@ -83,7 +90,10 @@ mod tests {
     use super::*;
 
     fn addr(host: &str, port: u16) -> BrokerAddress {
-        BrokerAddress { host: host.into(), port }
+        BrokerAddress {
+            host: host.into(),
+            port,
+        }
     }
 
     #[test]
@@ -95,7 +105,10 @@ mod tests {
         brokers.by_id.insert(2, addr("b2", 2));
         assert!(book.update(brokers.clone()));
         assert!(!book.update(brokers));
-        let seen: Vec<_> = (0..4).filter_map(|_| book.any_broker()).map(|a| a.port).collect();
+        let seen: Vec<_> = (0..4)
+            .filter_map(|_| book.any_broker())
+            .map(|a| a.port)
+            .collect();
         assert!(seen.contains(&1) && seen.contains(&2));
         assert_eq!(book.broker(2), Some(addr("b2", 2)));
         assert_eq!(book.broker(3), None);

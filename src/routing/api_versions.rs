@@ -52,7 +52,11 @@ pub fn advertised(broker: &ApiVersionsResponse) -> ApiVersionsResponse {
                 Some(Cap::Both(lo, hi)) => (a.min_version.max(lo), a.max_version.min(hi)),
                 Some(Cap::Max(hi)) => (a.min_version, a.max_version.min(hi)),
             };
-            (min <= max).then(|| ApiVersion { min_version: min, max_version: max, ..a.clone() })
+            (min <= max).then(|| ApiVersion {
+                min_version: min,
+                max_version: max,
+                ..a.clone()
+            })
         })
         .collect();
     api_keys.push(ApiVersion {
@@ -62,7 +66,12 @@ pub fn advertised(broker: &ApiVersionsResponse) -> ApiVersionsResponse {
         ..ApiVersion::default()
     });
     api_keys.sort_by_key(|a| a.api_key);
-    ApiVersionsResponse { error_code: 0, throttle_time_ms: 0, api_keys, ..broker.clone() }
+    ApiVersionsResponse {
+        error_code: 0,
+        throttle_time_ms: 0,
+        api_keys,
+        ..broker.clone()
+    }
 }
 
 /// The complete response body (header v0 included, no size prefix) to a client's ApiVersions
@@ -76,10 +85,107 @@ pub fn answer(
     let (msg, encode_version) = if ApiVersionsResponse::supports(version) {
         (advertised.clone(), version)
     } else {
-        (ApiVersionsResponse { error_code: UNSUPPORTED_VERSION, ..advertised.clone() }, 0)
+        (
+            ApiVersionsResponse {
+                error_code: UNSUPPORTED_VERSION,
+                ..advertised.clone()
+            },
+            0,
+        )
     };
     let mut out = Vec::with_capacity(msg.encoded_size(encode_version)? + 4);
-    ResponseHeader { correlation_id, ..ResponseHeader::default() }.encode(&mut out, 0)?;
+    ResponseHeader {
+        correlation_id,
+        ..ResponseHeader::default()
+    }
+    .encode(&mut out, 0)?;
     msg.encode_body(&mut out, encode_version)?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use codec::Reader;
+
+    fn broker() -> ApiVersionsResponse {
+        let api = |api_key, min_version, max_version| ApiVersion {
+            api_key,
+            min_version,
+            max_version,
+            ..Default::default()
+        };
+        ApiVersionsResponse {
+            api_keys: vec![
+                api(0, 0, 99),
+                api(1, 0, 99),
+                api(3, 0, 99),
+                api(18, 0, 3),
+                api(19, 2, 7),
+                api(32000, 0, 5),
+            ],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn caps_rewritten_apis_and_keeps_the_rest() {
+        let ours = advertised(&broker());
+        let range = |key: i16| {
+            ours.api_keys
+                .iter()
+                .find(|a| a.api_key == key)
+                .map(|a| (a.min_version, a.max_version))
+        };
+        assert_eq!(
+            range(0),
+            Some((0, ProduceResponse::VERSIONS.1)),
+            "Produce keeps the broker's minimum"
+        );
+        assert_eq!(range(1), Some((0, FetchResponse::VERSIONS.1)));
+        assert_eq!(
+            range(3),
+            Some(MetadataResponse::VERSIONS),
+            "Metadata is clamped at both ends"
+        );
+        assert_eq!(
+            range(18),
+            Some(ApiVersionsResponse::VERSIONS),
+            "ApiVersions is kgate's own"
+        );
+        assert_eq!(
+            range(19),
+            Some((2, 7)),
+            "opaque APIs keep the broker's range"
+        );
+        assert_eq!(range(32000), Some((0, 5)), "vendor keys pass through");
+        assert_eq!(range(60), None, "nothing the broker lacks is invented");
+    }
+
+    #[test]
+    fn a_too_new_request_gets_the_kip_511_answer_in_v0_form() {
+        let ours = advertised(&broker());
+        let body = answer(&ours, 9, 99).unwrap();
+        let mut r = Reader::new(&body);
+        assert_eq!(r.i32("correlation id").unwrap(), 9);
+        let msg = ApiVersionsResponse::decode_body(r.rest(), 0).unwrap();
+        assert_eq!(msg.error_code, UNSUPPORTED_VERSION);
+        assert!(msg
+            .api_keys
+            .iter()
+            .any(|a| a.api_key == keys::API_VERSIONS && a.max_version == 4));
+    }
+
+    #[test]
+    fn a_supported_request_is_answered_at_its_version_with_header_v0() {
+        let ours = advertised(&broker());
+        for version in 0..=4 {
+            let body = answer(&ours, 1, version).unwrap();
+            let mut r = Reader::new(&body);
+            assert_eq!(r.i32("correlation id").unwrap(), 1);
+            let msg = ApiVersionsResponse::decode_body(r.rest(), version).unwrap();
+            assert_eq!(msg.error_code, 0);
+            assert_eq!(msg.api_keys.len(), ours.api_keys.len());
+        }
+    }
 }

@@ -47,7 +47,12 @@ mod tests {
     use super::*;
 
     fn map() -> PortMap {
-        PortMap { advertised_host: "gw".into(), port_start: 6969, min_broker_id: 1, port_count: 5 }
+        PortMap {
+            advertised_host: "gw".into(),
+            port_start: 6969,
+            min_broker_id: 1,
+            port_count: 5,
+        }
     }
 
     #[test]

@@ -107,21 +107,25 @@ pub fn rewrite_response(
     let body = match kind {
         RewriteKind::Metadata => {
             let mut msg = MetadataResponse::decode_body(rest, version)?;
-            out.learnt = Some(learn(msg.brokers.iter().map(|b| (b.node_id, b.host.as_str(), b.port))));
-            msg.brokers.retain_mut(|b| map_endpoint(map, b.node_id, &mut b.host, &mut b.port));
+            out.learnt = Some(learn(
+                msg.brokers
+                    .iter()
+                    .map(|b| (b.node_id, b.host.as_str(), b.port)),
+            ));
+            msg.brokers
+                .retain_mut(|b| map_endpoint(map, b.node_id, &mut b.host, &mut b.port));
             encode(&header, header_version, &msg, version)?
         }
         RewriteKind::DescribeCluster => {
             let mut msg = DescribeClusterResponse::decode_body(rest, version)?;
-            msg.brokers.retain_mut(|b| map_endpoint(map, b.broker_id, &mut b.host, &mut b.port));
+            msg.brokers
+                .retain_mut(|b| map_endpoint(map, b.broker_id, &mut b.host, &mut b.port));
             encode(&header, header_version, &msg, version)?
         }
         RewriteKind::FindCoordinator => {
             let mut msg = FindCoordinatorResponse::decode_body(rest, version)?;
-            if version < 4 {
-                if !map_coordinator(map, msg.node_id, &mut msg.host, &mut msg.port) {
-                    msg.error_code = COORDINATOR_NOT_AVAILABLE;
-                }
+            if version < 4 && !map_coordinator(map, msg.node_id, &mut msg.host, &mut msg.port) {
+                msg.error_code = COORDINATOR_NOT_AVAILABLE;
             }
             for c in &mut msg.coordinators {
                 if !map_coordinator(map, c.node_id, &mut c.host, &mut c.port) {
@@ -135,7 +139,8 @@ pub fn rewrite_response(
             if msg.node_endpoints.is_empty() {
                 return Ok(out);
             }
-            msg.node_endpoints.retain_mut(|e| map_endpoint(map, e.node_id, &mut e.host, &mut e.port));
+            msg.node_endpoints
+                .retain_mut(|e| map_endpoint(map, e.node_id, &mut e.host, &mut e.port));
             encode(&header, header_version, &msg, version)?
         }
         RewriteKind::FetchEndpoints => {
@@ -143,7 +148,8 @@ pub fn rewrite_response(
             if msg.node_endpoints.is_empty() {
                 return Ok(out);
             }
-            msg.node_endpoints.retain_mut(|e| map_endpoint(map, e.node_id, &mut e.host, &mut e.port));
+            msg.node_endpoints
+                .retain_mut(|e| map_endpoint(map, e.node_id, &mut e.host, &mut e.port));
             encode(&header, header_version, &msg, version)?
         }
     };
@@ -167,7 +173,13 @@ fn learn<'a>(brokers: impl Iterator<Item = (i32, &'a str, i32)>) -> Brokers {
     let mut learnt = Brokers::default();
     for (id, host, port) in brokers {
         if let Ok(port) = u16::try_from(port) {
-            learnt.by_id.insert(id, BrokerAddress { host: host.to_owned(), port });
+            learnt.by_id.insert(
+                id,
+                BrokerAddress {
+                    host: host.to_owned(),
+                    port,
+                },
+            );
         }
     }
     learnt
@@ -221,3 +233,7 @@ fn report_out_of_range(map: &PortMap, node_id: i32) {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "rewrite_tests.rs"]
+mod tests;

@@ -23,10 +23,15 @@ pub struct ClusterView {
 }
 
 /// Ask one of `bootstrap` for its API versions and its brokers.
-pub fn describe_cluster(bootstrap: &[BrokerAddress], timeout: Duration) -> Result<ClusterView, ControlError> {
+pub fn describe_cluster(
+    bootstrap: &[BrokerAddress],
+    timeout: Duration,
+) -> Result<ClusterView, ControlError> {
     let mut last = ControlError("no bootstrap server configured (KAFKA_BOOTSTRAP_SERVERS)".into());
     for address in bootstrap {
-        match ControlClient::connect(address, timeout).and_then(|mut client| describe_with(&mut client)) {
+        match ControlClient::connect(address, timeout)
+            .and_then(|mut client| describe_with(&mut client))
+        {
             Ok(view) => return Ok(view),
             Err(e) => last = e,
         }
@@ -45,21 +50,35 @@ fn describe_with(client: &mut ControlClient) -> Result<ClusterView, ControlError
         .ok_or_else(|| ControlError("the broker does not offer Metadata".into()))?;
     let version = ours.1.min(theirs.1);
     if version < ours.0.max(theirs.0).max(1) {
-        return Err(ControlError(format!("no common Metadata version (broker {theirs:?}, kgate {ours:?})")));
+        return Err(ControlError(format!(
+            "no common Metadata version (broker {theirs:?}, kgate {ours:?})"
+        )));
     }
     // An empty topic list (not null) asks for brokers only; from v1 on, null would mean all.
-    let request = MetadataRequest { topics: Some(Vec::new()), ..MetadataRequest::default() };
+    let request = MetadataRequest {
+        topics: Some(Vec::new()),
+        ..MetadataRequest::default()
+    };
     let metadata: MetadataResponse = client.call(&request, version)?;
     let mut brokers = Brokers::default();
     for b in &metadata.brokers {
         let port = u16::try_from(b.port)
             .map_err(|_| ControlError(format!("broker {} reports port {}", b.node_id, b.port)))?;
-        brokers.by_id.insert(b.node_id, BrokerAddress { host: b.host.clone(), port });
+        brokers.by_id.insert(
+            b.node_id,
+            BrokerAddress {
+                host: b.host.clone(),
+                port,
+            },
+        );
     }
     if brokers.by_id.is_empty() {
         return Err(ControlError("the cluster reports no brokers".into()));
     }
-    Ok(ClusterView { api_versions, brokers })
+    Ok(ClusterView {
+        api_versions,
+        brokers,
+    })
 }
 
 /// ApiVersions at v3, falling back to v0 when the broker answers UNSUPPORTED_VERSION.
@@ -75,7 +94,10 @@ fn api_versions(client: &mut ControlClient) -> Result<ApiVersionsResponse, Contr
     }
     let answer: ApiVersionsResponse = client.call(&ApiVersionsRequest::default(), 0)?;
     if answer.error_code != 0 {
-        return Err(ControlError(format!("ApiVersions failed with error code {}", answer.error_code)));
+        return Err(ControlError(format!(
+            "ApiVersions failed with error code {}",
+            answer.error_code
+        )));
     }
     Ok(answer)
 }
@@ -90,18 +112,20 @@ pub fn spawn_refresher(
     mut on_view: impl FnMut(ClusterView) + Send + 'static,
     mut on_failure: impl FnMut(&ControlError) + Send + 'static,
 ) -> std::io::Result<JoinHandle<()>> {
-    std::thread::Builder::new().name("kgate-control".into()).spawn(move || {
-        let mut next = Instant::now() + interval;
-        while !stop.load(Ordering::Acquire) {
-            if Instant::now() < next {
-                std::thread::sleep(Duration::from_millis(100));
-                continue;
+    std::thread::Builder::new()
+        .name("kgate-control".into())
+        .spawn(move || {
+            let mut next = Instant::now() + interval;
+            while !stop.load(Ordering::Acquire) {
+                if Instant::now() < next {
+                    std::thread::sleep(Duration::from_millis(100));
+                    continue;
+                }
+                next = Instant::now() + interval;
+                match describe_cluster(&bootstrap, timeout) {
+                    Ok(view) => on_view(view),
+                    Err(e) => on_failure(&e),
+                }
             }
-            next = Instant::now() + interval;
-            match describe_cluster(&bootstrap, timeout) {
-                Ok(view) => on_view(view),
-                Err(e) => on_failure(&e),
-            }
-        }
-    })
+        })
 }

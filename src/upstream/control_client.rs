@@ -6,7 +6,9 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use codec::frame::{frame_size, Status, SIZE_PREFIX};
-use codec::header::{request_header_version, response_header_version, RequestHeader, ResponseHeader};
+use codec::header::{
+    request_header_version, response_header_version, RequestHeader, ResponseHeader,
+};
 use codec::{Message, Reader};
 
 use crate::routing::address_book::BrokerAddress;
@@ -44,14 +46,21 @@ pub struct ControlClient {
 impl ControlClient {
     /// Connect with `timeout` for the connection and for each read and write.
     pub fn connect(address: &BrokerAddress, timeout: Duration) -> Result<Self, ControlError> {
-        let mut last = ControlError(format!("{}:{} does not resolve", address.host, address.port));
+        let mut last = ControlError(format!(
+            "{}:{} does not resolve",
+            address.host, address.port
+        ));
         for addr in (address.host.as_str(), address.port).to_socket_addrs()? {
             match TcpStream::connect_timeout(&addr, timeout) {
                 Ok(stream) => {
                     stream.set_read_timeout(Some(timeout))?;
                     stream.set_write_timeout(Some(timeout))?;
                     stream.set_nodelay(true)?;
-                    return Ok(Self { stream, next_correlation_id: 1, address: address.clone() });
+                    return Ok(Self {
+                        stream,
+                        next_correlation_id: 1,
+                        address: address.clone(),
+                    });
                 }
                 Err(e) => last = ControlError(format!("{}:{}: {e}", address.host, address.port)),
             }
@@ -60,7 +69,11 @@ impl ControlClient {
     }
 
     /// Send `request` at `version` and wait for its answer.
-    pub fn call<Req: Message, Resp: Message>(&mut self, request: &Req, version: i16) -> Result<Resp, ControlError> {
+    pub fn call<Req: Message, Resp: Message>(
+        &mut self,
+        request: &Req,
+        version: i16,
+    ) -> Result<Resp, ControlError> {
         let correlation_id = self.next_correlation_id;
         self.next_correlation_id = self.next_correlation_id.wrapping_add(1);
         let header = RequestHeader {
@@ -71,9 +84,14 @@ impl ControlClient {
             ..RequestHeader::default()
         };
         let mut body = Vec::new();
-        let encode_error = |e: codec::EncodeError| ControlError(format!("cannot encode request: {e}"));
-        header.encode(&mut body, request_header_version(Req::API_KEY, version)).map_err(encode_error)?;
-        request.encode_body(&mut body, version).map_err(encode_error)?;
+        let encode_error =
+            |e: codec::EncodeError| ControlError(format!("cannot encode request: {e}"));
+        header
+            .encode(&mut body, request_header_version(Req::API_KEY, version))
+            .map_err(encode_error)?;
+        request
+            .encode_body(&mut body, version)
+            .map_err(encode_error)?;
         let mut frame = Vec::with_capacity(body.len() + SIZE_PREFIX);
         codec::frame::encode_frame(&body, &mut frame).map_err(encode_error)?;
         self.stream.write_all(&frame)?;
@@ -89,7 +107,8 @@ impl ControlClient {
                 header.correlation_id
             )));
         }
-        Resp::decode_body(r.rest(), version).map_err(|e| ControlError(format!("{name} v{version} answer: {e}")))
+        Resp::decode_body(r.rest(), version)
+            .map_err(|e| ControlError(format!("{name} v{version} answer: {e}")))
     }
 
     fn read_frame(&mut self) -> Result<Vec<u8>, ControlError> {
