@@ -12,3 +12,9 @@ pub mod metadata;
 pub mod produce;
 pub mod sasl_authenticate;
 pub mod sasl_handshake;
+
+mod any;
+pub use any::{
+    decode_request_frame, decode_response_frame, encode_request_frame, AnyRequest, AnyResponse,
+    TYPED_API_KEYS,
+};
