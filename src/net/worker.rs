@@ -262,10 +262,16 @@ impl Worker {
     fn check_timeouts(&mut self) {
         let now = Instant::now();
         let settings = &self.shared.settings;
+        let brokers = self.shared.book.snapshot();
         let mut expired = Vec::new();
         for (slot, conn) in self.slots.iter().enumerate() {
             let Some(conn) = conn else { continue };
-            if !conn.upstream_connected
+            if conn
+                .broker_id
+                .is_some_and(|id| !brokers.by_id.contains_key(&id))
+            {
+                expired.push((slot, Close::BrokerGone));
+            } else if !conn.upstream_connected
                 && now.duration_since(conn.connect_started) > settings.connect_timeout
             {
                 expired.push((slot, Close::ConnectTimeout));

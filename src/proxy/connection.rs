@@ -49,6 +49,8 @@ pub enum Close {
     ConnectTimeout,
     /// Shutdown finished or timed out.
     Shutdown,
+    /// The cluster no longer lists the broker this connection is for.
+    BrokerGone,
 }
 
 impl std::fmt::Display for Close {
@@ -64,6 +66,7 @@ impl std::fmt::Display for Close {
             Self::Idle => write!(f, "idle for longer than GATEWAY_IDLE_TIMEOUT_MS"),
             Self::ConnectTimeout => write!(f, "broker did not accept the connection in time"),
             Self::Shutdown => write!(f, "gateway shutting down"),
+            Self::BrokerGone => write!(f, "the broker left the cluster"),
         }
     }
 }
