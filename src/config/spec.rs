@@ -44,15 +44,15 @@ vars! {
     BIND_HOST = "GATEWAY_BIND_HOST", Literal("0.0.0.0"),
         "IP address the Kafka and HTTP listeners bind to.";
     PORT_START = "GATEWAY_PORT_START", Literal("6969"),
-        "First Kafka listener port; the bootstrap port, then one port per broker.";
+        "First Kafka port: port GATEWAY_PORT_START + (id - GATEWAY_MIN_BROKERID) serves broker id, and every port also works as a bootstrap address.";
     PORT_COUNT = "GATEWAY_PORT_COUNT", Computed("broker id range + 2, from the cluster"),
         "Number of Kafka listener ports starting at GATEWAY_PORT_START.";
     MIN_BROKER_ID = "GATEWAY_MIN_BROKERID", Computed("lowest broker id the cluster reports"),
-        "Broker id mapped to the first port after the bootstrap port.";
+        "Broker id served on GATEWAY_PORT_START.";
     HTTP_PORT = "GATEWAY_HTTP_PORT", Literal("8888"),
         "Port of the HTTP server for /health/live, /health/ready and /metrics.";
     MAX_FRAME_BYTES = "GATEWAY_MAX_FRAME_BYTES", Literal("104857600"),
-        "Largest Kafka frame accepted from either side (1024-2147483647 bytes); larger closes the connection.";
+        "Largest request frame accepted from a client (1024-2147483647 bytes); a larger one closes that connection only.";
     IDLE_TIMEOUT_MS = "GATEWAY_IDLE_TIMEOUT_MS", Literal("600000"),
         "Close a client connection with no traffic for this long; 0 never closes.";
     MAX_CONNECTIONS = "GATEWAY_MAX_CONNECTIONS", Literal("10000"),
