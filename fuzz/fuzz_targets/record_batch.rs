@@ -17,7 +17,9 @@ fn check(data: &[u8]) {
     for batch in batches {
         if let Batch::V2(batch) = batch {
             let mut bytes = Vec::new();
-            batch.encode(&mut bytes).expect("a decoded batch re-encodes");
+            batch
+                .encode(&mut bytes)
+                .expect("a decoded batch re-encodes");
             assert_eq!(bytes.len(), batch.encoded_size().expect("size"));
             let mut r = Reader::new(&bytes);
             let again = RecordBatch::decode(&mut r).expect("a re-encoded batch decodes");

@@ -29,13 +29,30 @@ fn records() -> BatchRecords {
             key: Some(b"key".to_vec()),
             value: Some(b"value".to_vec()),
             headers: vec![
-                RecordHeader { key: "trace".into(), value: Some(b"1".to_vec()) },
-                RecordHeader { key: "none".into(), value: None },
+                RecordHeader {
+                    key: "trace".into(),
+                    value: Some(b"1".to_vec()),
+                },
+                RecordHeader {
+                    key: "none".into(),
+                    value: None,
+                },
             ],
             ..Record::default()
         },
-        Record { timestamp_delta: 9, offset_delta: 1, key: None, value: None, ..Record::default() },
-        Record { timestamp_delta: -1, offset_delta: 2, value: Some(vec![0; 200]), ..Record::default() },
+        Record {
+            timestamp_delta: 9,
+            offset_delta: 1,
+            key: None,
+            value: None,
+            ..Record::default()
+        },
+        Record {
+            timestamp_delta: -1,
+            offset_delta: 2,
+            value: Some(vec![0; 200]),
+            ..Record::default()
+        },
     ])
 }
 
@@ -58,14 +75,20 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) {
 }
 
 fn main() {
-    let root = std::env::args().nth(1).expect("usage: kgate-fuzz-seeds <corpus dir>");
+    let root = std::env::args()
+        .nth(1)
+        .expect("usage: kgate-fuzz-seeds <corpus dir>");
     let root = Path::new(&root);
 
     let plain = batch(0, records());
     let control = batch(0x30, BatchRecords::Records(vec![Record::default()]));
     let gzip = batch(
         0x10,
-        BatchRecords::Compressed { compression: Compression::Gzip, count: 3, payload: vec![0x1f, 0x8b, 8, 0, 1, 2, 3] },
+        BatchRecords::Compressed {
+            compression: Compression::Gzip,
+            count: 3,
+            payload: vec![0x1f, 0x8b, 8, 0, 1, 2, 3],
+        },
     );
     let empty = batch(0, BatchRecords::Records(vec![]));
     let dir = root.join("record_batch");
@@ -74,7 +97,11 @@ fn main() {
     write(&dir, "gzip", &gzip);
     write(&dir, "empty", &empty);
     write(&dir, "legacy", &legacy());
-    write(&dir, "mixed_with_partial", &[legacy(), plain.clone(), gzip.clone(), plain[..40].to_vec()].concat());
+    write(
+        &dir,
+        "mixed_with_partial",
+        &[legacy(), plain.clone(), gzip.clone(), plain[..40].to_vec()].concat(),
+    );
 
     let dir = root.join("frame_split");
     let mut frames = Vec::new();
