@@ -21,10 +21,17 @@ fn every_example_env_file_is_a_valid_configuration() {
             continue;
         }
         let text = std::fs::read_to_string(&path).expect("readable example");
-        let vars = parse_env_file(&text).into_iter().filter(|(k, _)| k != "RUST_LOG");
+        let vars = parse_env_file(&text)
+            .into_iter()
+            .filter(|(k, _)| k != "RUST_LOG");
         let config = kgate::config::Config::from_vars(vars)
             .unwrap_or_else(|e| panic!("{} is rejected: {e}", path.display()));
-        assert!(config.warnings.is_empty(), "{}: {:?}", path.display(), config.warnings);
+        assert!(
+            config.warnings.is_empty(),
+            "{}: {:?}",
+            path.display(),
+            config.warnings
+        );
         checked += 1;
     }
     assert!(checked >= 2, "expected the example files, found {checked}");

@@ -307,7 +307,7 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
-    /// A tagged-field section: every field kept raw, in wire order. Duplicate tags are an error.
+    /// A tagged-field section: every field kept raw, sorted by tag. Duplicate tags are an error.
     pub fn tagged_fields(&mut self, context: &'static str) -> Result<TaggedFields, DecodeError> {
         let count = self.uvarint(context)? as usize;
         // Each field is at least two bytes (tag and size), so this bounds the allocation.
@@ -325,6 +325,9 @@ impl<'a> Reader<'a> {
             let data = self.take(size, context)?.to_vec();
             fields.push(RawTaggedField { tag, data });
         }
+        // Kept in ascending tag order, the order they are written back in, so that a value
+        // decoded from out-of-order input still round-trips to itself.
+        fields.sort_by_key(|f| f.tag);
         Ok(TaggedFields(fields))
     }
 }
@@ -338,8 +341,8 @@ pub struct RawTaggedField {
     pub data: Vec<u8>,
 }
 
-/// A tagged-field section as read from the wire: known tags are taken out by the message that
-/// owns the section; what is left is written back unchanged, in ascending tag order.
+/// A tagged-field section as read from the wire, sorted by tag: known tags are taken out by the
+/// message that owns the section; what is left is written back unchanged, in ascending order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TaggedFields(pub Vec<RawTaggedField>);
 
