@@ -4,8 +4,13 @@
 //! and list it in [`CASES`]. A case runs for about a second after a calibration run.
 
 use codec::frame::{encode_frame, split_frames, DEFAULT_MAX_FRAME};
+use codec::messages::metadata::{
+    MetadataResponse, MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
+};
+use codec::messages::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
 use codec::primitives::Reader;
 use codec::records::{BatchRecords, Record, RecordBatch, RecordHeader};
+use codec::Message;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -17,7 +22,12 @@ struct Case {
 }
 
 /// Every case builder, in the order they are reported.
-const CASES: &[fn() -> Vec<Case>] = &[record_batch_cases, frame_split_cases];
+const CASES: &[fn() -> Vec<Case>] = &[
+    metadata_cases,
+    produce_cases,
+    record_batch_cases,
+    frame_split_cases,
+];
 
 /// How long each case is measured for.
 const TARGET: Duration = Duration::from_secs(1);
@@ -69,6 +79,99 @@ fn record_batch_cases() -> Vec<Case> {
             }),
         },
     ]
+}
+
+/// Decode and encode cases for one typed message at `version`.
+fn message_cases<M: Message + 'static>(name: &'static str, msg: M, version: i16) -> Vec<Case> {
+    let mut bytes = Vec::new();
+    msg.encode_body(&mut bytes, version).expect("encode");
+    let len = bytes.len();
+    let mut out = Vec::with_capacity(len);
+    let decode_name: &'static str =
+        Box::leak(format!("{name} decode ({} KiB)", len / 1024).into_boxed_str());
+    let encode_name: &'static str =
+        Box::leak(format!("{name} encode ({} KiB)", len / 1024).into_boxed_str());
+    vec![
+        Case {
+            name: decode_name,
+            bytes: len,
+            run: Box::new(move || {
+                black_box(M::decode_body(black_box(&bytes), version).expect("decode"));
+            }),
+        },
+        Case {
+            name: encode_name,
+            bytes: len,
+            run: Box::new(move || {
+                out.clear();
+                black_box(&msg)
+                    .encode_body(&mut out, version)
+                    .expect("encode");
+                black_box(&out);
+            }),
+        },
+    ]
+}
+
+/// A Metadata v12 response for a large cluster: 12 brokers, 2,000 topics of 12 partitions.
+fn metadata_cases() -> Vec<Case> {
+    let brokers = (0..12)
+        .map(|id| MetadataResponseBroker {
+            node_id: id,
+            host: format!("broker-{id}.kafka.internal.example.com"),
+            port: 9092,
+            rack: Some(format!("rack-{}", id % 3)),
+            ..Default::default()
+        })
+        .collect();
+    let topics = (0..2000)
+        .map(|t| MetadataResponseTopic {
+            name: Some(format!("team-{}.events.topic-{t}", t % 40)),
+            topic_id: [t as u8; 16],
+            partitions: (0..12)
+                .map(|p| MetadataResponsePartition {
+                    partition_index: p,
+                    leader_id: p % 12,
+                    leader_epoch: 7,
+                    replica_nodes: vec![p % 12, (p + 1) % 12, (p + 2) % 12],
+                    isr_nodes: vec![p % 12, (p + 1) % 12, (p + 2) % 12],
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        })
+        .collect();
+    let msg = MetadataResponse {
+        brokers,
+        topics,
+        cluster_id: Some("cluster".into()),
+        controller_id: 1,
+        ..Default::default()
+    };
+    message_cases("metadata response v12", msg, 12)
+}
+
+/// A Produce v9 request carrying a 1 MiB batch for each of 4 partitions.
+fn produce_cases() -> Vec<Case> {
+    let mut batch = Vec::new();
+    one_mib_batch().encode(&mut batch).expect("batch");
+    let msg = ProduceRequest {
+        acks: -1,
+        timeout_ms: 30_000,
+        topic_data: vec![TopicProduceData {
+            name: "events".into(),
+            partition_data: (0..4)
+                .map(|index| PartitionProduceData {
+                    index,
+                    records: Some(batch.clone()),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    message_cases("produce request v9", msg, 9)
 }
 
 fn frame_split_cases() -> Vec<Case> {
