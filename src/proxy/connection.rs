@@ -15,7 +15,7 @@ use codec::frame::{frame_size, split_frame, Status, SIZE_PREFIX};
 use codec::header::{peek_correlation_id, peek_request};
 use mio::net::TcpStream;
 
-use super::inflight::{Action, InFlight, InFlightQueue};
+use super::inflight::{Action, Answer, InFlight, InFlightQueue};
 use super::request::produce_acks;
 use super::settings::{MAX_RESPONSE_FRAME, QUEUE_CAP};
 use super::shared::Shared;
@@ -280,7 +280,7 @@ impl Connection {
             let decision = route_request(&self.shared, frame.body)?;
             self.shared.metrics.request(decision.api_key, len);
             match decision.action {
-                None => {}
+                None => self.inflight.push_silent(decision.correlation_id),
                 Some(Action::Local(body)) => self.inflight.push(InFlight {
                     correlation_id: decision.correlation_id,
                     api_key: decision.api_key,
@@ -315,10 +315,17 @@ impl Connection {
             let len = frame.len;
             let correlation_id =
                 peek_correlation_id(frame.body).map_err(|e| Close::BadResponse(e.to_string()))?;
-            let Some(entry) = self.inflight.pop_for_response() else {
-                return Err(Close::BadResponse(format!(
-                    "unexpected response with correlation id {correlation_id}"
-                )));
+            let entry = match self.inflight.take_for_response(correlation_id) {
+                Answer::Entry(entry) => entry,
+                Answer::Silent => {
+                    self.upstream_in.consume(len);
+                    continue;
+                }
+                Answer::Unexpected => {
+                    return Err(Close::BadResponse(format!(
+                        "unexpected response with correlation id {correlation_id}"
+                    )))
+                }
             };
             if entry.correlation_id != correlation_id {
                 return Err(Close::BadResponse(format!(

@@ -30,53 +30,108 @@ pub struct InFlight {
     pub action: Action,
 }
 
+/// How a response relates to the requests in flight.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// It answers this request (the caller still checks the correlation id).
+    Entry(InFlight),
+    /// It answers a request sent with acks=0. Kafka never answers those, some brokers do; the
+    /// client expects nothing, so the response is dropped.
+    Silent,
+    /// No request is waiting for it.
+    Unexpected,
+}
+
+/// Silent (acks=0) requests remembered at most; older ones are forgotten first.
+const SILENT_CAP: usize = 100_000;
+
 /// The queue of a connection's in-flight requests.
 #[derive(Debug, Default)]
 pub struct InFlightQueue {
-    queue: VecDeque<InFlight>,
+    queue: VecDeque<(u64, InFlight)>,
+    silent: VecDeque<(u64, i32)>,
+    next_seq: u64,
 }
 
 impl InFlightQueue {
-    /// Add a request at the tail.
-    pub fn push(&mut self, entry: InFlight) {
-        self.queue.push_back(entry);
+    fn seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
     }
 
-    /// Take the head if it is a broker-answered request (not a local answer).
-    pub fn pop_for_response(&mut self) -> Option<InFlight> {
+    /// Add a request at the tail.
+    pub fn push(&mut self, entry: InFlight) {
+        let seq = self.seq();
+        self.queue.push_back((seq, entry));
+    }
+
+    /// Remember a request that expects no answer (Produce with acks=0).
+    pub fn push_silent(&mut self, correlation_id: i32) {
+        let seq = self.seq();
+        if self.silent.len() >= SILENT_CAP {
+            self.silent.pop_front();
+        }
+        self.silent.push_back((seq, correlation_id));
+    }
+
+    /// Match a response carrying `correlation_id`. Responses come in request order, so silent
+    /// requests sent before the head of the queue are either answered now or never.
+    pub fn take_for_response(&mut self, correlation_id: i32) -> Answer {
+        let bound = self.queue.front().map_or(u64::MAX, |(seq, _)| *seq);
+        while let Some(&(seq, silent_id)) = self.silent.front() {
+            if seq > bound {
+                break;
+            }
+            self.silent.pop_front();
+            if silent_id == correlation_id {
+                return Answer::Silent;
+            }
+        }
         match self.queue.front() {
-            Some(InFlight {
-                action: Action::Local(_),
-                ..
-            })
-            | None => None,
-            Some(_) => self.queue.pop_front(),
+            Some((
+                _,
+                InFlight {
+                    action: Action::Local(_),
+                    ..
+                },
+            ))
+            | None => Answer::Unexpected,
+            Some(_) => self
+                .queue
+                .pop_front()
+                .map_or(Answer::Unexpected, |(_, e)| Answer::Entry(e)),
         }
     }
 
     /// Take the head if it is a local answer that is ready to go out.
     pub fn pop_local(&mut self) -> Option<Vec<u8>> {
         match self.queue.front() {
-            Some(InFlight {
-                action: Action::Local(_),
-                ..
-            }) => match self.queue.pop_front() {
-                Some(InFlight {
-                    action: Action::Local(body),
+            Some((
+                _,
+                InFlight {
+                    action: Action::Local(_),
                     ..
-                }) => Some(body),
+                },
+            )) => match self.queue.pop_front() {
+                Some((
+                    _,
+                    InFlight {
+                        action: Action::Local(body),
+                        ..
+                    },
+                )) => Some(body),
                 _ => None,
             },
             _ => None,
         }
     }
 
-    /// Requests still awaiting an answer.
+    /// Requests still awaiting an answer (silent ones excluded: nothing waits for them).
     pub fn len(&self) -> usize {
         self.queue.len()
     }
 
-    /// True when nothing is awaited.
+    /// True when no answer is awaited.
     pub fn is_empty(&self) -> bool {
         self.queue.is_empty()
     }
@@ -95,6 +150,13 @@ mod tests {
         }
     }
 
+    fn answered(q: &mut InFlightQueue, id: i32) -> Option<i32> {
+        match q.take_for_response(id) {
+            Answer::Entry(e) => Some(e.correlation_id),
+            _ => None,
+        }
+    }
+
     #[test]
     fn local_answers_wait_for_their_turn() {
         let mut q = InFlightQueue::default();
@@ -105,9 +167,37 @@ mod tests {
             None,
             "a local answer must not overtake request 1"
         );
-        assert_eq!(q.pop_for_response().map(|e| e.correlation_id), Some(1));
-        assert_eq!(q.pop_for_response(), None, "the head is now a local answer");
+        assert_eq!(answered(&mut q, 1), Some(1));
+        assert_eq!(
+            q.take_for_response(2),
+            Answer::Unexpected,
+            "the head is a local answer"
+        );
         assert_eq!(q.pop_local(), Some(vec![9]));
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn acks_zero_requests_work_whether_or_not_the_broker_answers_them() {
+        // Kafka: silent about 1 and 2, answers 3.
+        let mut q = InFlightQueue::default();
+        q.push_silent(1);
+        q.push_silent(2);
+        q.push(entry(3, Action::Forward));
+        assert_eq!(answered(&mut q, 3), Some(3));
+        assert!(q.is_empty());
+        // A broker that answers acks=0 (tansu): 4 and 5 answered, then 6.
+        q.push_silent(4);
+        q.push_silent(5);
+        q.push(entry(6, Action::Forward));
+        assert_eq!(q.take_for_response(4), Answer::Silent);
+        assert_eq!(q.take_for_response(5), Answer::Silent);
+        assert_eq!(answered(&mut q, 6), Some(6));
+        // Silent requests sent after the head are not consumed by its answer.
+        q.push(entry(7, Action::Forward));
+        q.push_silent(8);
+        assert_eq!(answered(&mut q, 7), Some(7));
+        assert_eq!(q.take_for_response(8), Answer::Silent);
+        assert_eq!(q.take_for_response(9), Answer::Unexpected);
     }
 }
