@@ -14,6 +14,8 @@ are tansu's answers to that client and carry the api and version of the request 
 
 tansu must advertise the relay's address, or clients bypass the relay after bootstrap, so this
 script starts tansu itself with `--advertised-listener-url tcp://127.0.0.1:<relay port>`.
+After the main scenarios it restarts tansu with `--authentication` and connects each client with
+SCRAM-SHA-256 (unknown user) to capture SaslAuthenticate.
 
 Usage (from the repository root):
 
@@ -365,6 +367,49 @@ def drive_kafka_python(cap, bootstrap, topic):
         print(f"sasl: {e}")
 
 
+def drive_scram(cap, bootstrap, clients):
+    """Against tansu --authentication: SCRAM-SHA-256 with an unknown user, so that the
+    clients send SaslAuthenticate (tansu 0.6.0 refuses PLAIN with or without authentication)."""
+    if "librdkafka" in clients:
+        from confluent_kafka import Producer
+
+        cap.set("librdkafka", "sasl-scram")
+        p = Producer(
+            {
+                "bootstrap.servers": bootstrap,
+                "client.id": "golden-librdkafka",
+                "security.protocol": "SASL_PLAINTEXT",
+                "sasl.mechanism": "SCRAM-SHA-256",
+                "sasl.username": "alice",
+                "sasl.password": "alice-secret",
+            }
+        )
+        try:
+            print("scram metadata:", sorted(p.list_topics(timeout=5).topics))
+        except Exception as e:  # noqa: BLE001
+            print(f"scram metadata: {e}")
+        del p
+    if "kafka-python" in clients:
+        from kafka import KafkaProducer
+
+        cap.set("kafka-python", "sasl-scram")
+        try:
+            p = KafkaProducer(
+                bootstrap_servers=bootstrap,
+                client_id="golden-kafka-python",
+                security_protocol="SASL_PLAINTEXT",
+                sasl_mechanism="SCRAM-SHA-256",
+                sasl_plain_username="alice",
+                sasl_plain_password="alice-secret",
+                request_timeout_ms=5000,
+                max_block_ms=5000,
+            )
+            print("scram partitions:", p.partitions_for("golden-scram"))
+            p.close(2)
+        except Exception as e:  # noqa: BLE001
+            print(f"scram: {e}")
+
+
 # ---------------------------------------------------------------------------------------------
 # Selection and output
 
@@ -420,19 +465,31 @@ def main():
     ap.add_argument("--clients", default="librdkafka,kafka-python")
     args = ap.parse_args()
 
-    tansu = subprocess.Popen(
-        [
-            args.tansu,
-            "broker",
-            "--listener-url",
-            f"tcp://127.0.0.1:{args.broker_port}",
-            "--advertised-listener-url",
-            f"tcp://127.0.0.1:{args.relay_port}",
-            "--silent",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    def start_tansu(*extra):
+        return subprocess.Popen(
+            [
+                args.tansu,
+                "broker",
+                "--listener-url",
+                f"tcp://127.0.0.1:{args.broker_port}",
+                "--advertised-listener-url",
+                f"tcp://127.0.0.1:{args.relay_port}",
+                "--silent",
+                *extra,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def stop_tansu(tansu):
+        tansu.terminate()
+        try:
+            tansu.wait(10)
+        except subprocess.TimeoutExpired:
+            tansu.kill()
+            tansu.wait()
+
+    tansu = start_tansu()
     cap = Capture()
     relay = None
     try:
@@ -445,15 +502,16 @@ def main():
         if "kafka-python" in clients:
             drive_kafka_python(cap, bootstrap, "golden-kafka-python")
         time.sleep(1)
+        # second broker, with authentication, for SaslAuthenticate
+        stop_tansu(tansu)
+        tansu = start_tansu("--authentication")
+        wait_port(args.broker_port)
+        drive_scram(cap, bootstrap, clients)
+        time.sleep(1)
     finally:
         if relay is not None:
             relay.close()
-        tansu.terminate()
-        try:
-            tansu.wait(10)
-        except subprocess.TimeoutExpired:
-            tansu.kill()
-            tansu.wait()
+        stop_tansu(tansu)
 
     with cap.lock:
         frames = list(cap.frames)

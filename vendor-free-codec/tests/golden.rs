@@ -29,7 +29,15 @@ const NON_CANONICAL: &[(&str, &str)] = &[
         TANSU_API_VERSIONS_DEFAULT_TAGS,
     ),
     (
+        "kafka-python/036-ApiVersions-v4-response.bin",
+        TANSU_API_VERSIONS_DEFAULT_TAGS,
+    ),
+    (
         "librdkafka/002-ApiVersions-v3-response.bin",
+        TANSU_API_VERSIONS_DEFAULT_TAGS,
+    ),
+    (
+        "librdkafka/039-ApiVersions-v3-response.bin",
         TANSU_API_VERSIONS_DEFAULT_TAGS,
     ),
     (
@@ -37,10 +45,18 @@ const NON_CANONICAL: &[(&str, &str)] = &[
         "tansu sends the topic's TopicConfigErrorCode (tag 0) with its default 0: \
          01 00 02 0000",
     ),
-    ("librdkafka/029-Fetch-v16-response.bin", TANSU_FETCH_EMPTY_NODE_ENDPOINTS),
-    ("librdkafka/031-Fetch-v16-response.bin", TANSU_FETCH_EMPTY_NODE_ENDPOINTS),
-    ("librdkafka/033-Fetch-v16-response.bin", TANSU_FETCH_EMPTY_NODE_ENDPOINTS),
-    ("librdkafka/035-Fetch-v16-response.bin", TANSU_FETCH_EMPTY_NODE_ENDPOINTS),
+    (
+        "librdkafka/029-Fetch-v16-response.bin",
+        TANSU_FETCH_EMPTY_NODE_ENDPOINTS,
+    ),
+    (
+        "librdkafka/031-Fetch-v16-response.bin",
+        TANSU_FETCH_EMPTY_NODE_ENDPOINTS,
+    ),
+    (
+        "librdkafka/033-Fetch-v16-response.bin",
+        TANSU_FETCH_EMPTY_NODE_ENDPOINTS,
+    ),
 ];
 
 const TANSU_API_VERSIONS_DEFAULT_TAGS: &str =
@@ -51,9 +67,9 @@ const TANSU_API_VERSIONS_DEFAULT_TAGS: &str =
 const TANSU_FETCH_EMPTY_NODE_ENDPOINTS: &str =
     "tansu sends NodeEndpoints (tag 0, v16+) as an empty array, its default: 01 00 01 01";
 
-/// The typed APIs the capture exercised: the test fails if any has no fixture (no silently
-/// empty test). SaslAuthenticate (36) is absent: tansu 0.6.0 without authentication refuses
-/// the PLAIN handshake, so neither client ever sends SaslAuthenticate.
+/// The typed APIs the capture exercised: the test fails if any has no request or no response
+/// fixture (no silently empty test). All eleven typed APIs are covered (DescribeCluster only by
+/// kafka-python: librdkafka's `describe_cluster()` sends Metadata).
 const EXPECTED_APIS: &[&str] = &[
     "Produce",
     "Fetch",
@@ -64,6 +80,7 @@ const EXPECTED_APIS: &[&str] = &[
     "ApiVersions",
     "CreateTopics",
     "DeleteTopics",
+    "SaslAuthenticate",
     "DescribeCluster",
 ];
 
@@ -83,7 +100,9 @@ struct Fixture {
 }
 
 fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("golden")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("golden")
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -115,7 +134,9 @@ fn parse_name(file_name: &str) -> Result<(String, i16, Direction), String> {
         .ok_or_else(|| format!("{file_name}: not a .bin"))?;
     let parts: Vec<&str> = stem.split('-').collect();
     let [_seq, api, version, direction] = parts.as_slice() else {
-        return Err(format!("{file_name}: expected NNN-Api-vN-request|response.bin"));
+        return Err(format!(
+            "{file_name}: expected NNN-Api-vN-request|response.bin"
+        ));
     };
     let version = version
         .strip_prefix('v')
@@ -291,7 +312,10 @@ fn walk_batches(records: &[u8], allow_partial_tail: bool) -> Result<(usize, Vec<
             return if allow_partial_tail {
                 Ok((batches, codecs))
             } else {
-                Err(format!("batch at {at} needs {total} bytes, {} remain", rest.len()))
+                Err(format!(
+                    "batch at {at} needs {total} bytes, {} remain",
+                    rest.len()
+                ))
             };
         }
         let batch = &rest[..total];
@@ -316,7 +340,7 @@ fn walk_batches(records: &[u8], allow_partial_tail: bool) -> Result<(usize, Vec<
     Ok((batches, codecs))
 }
 
-fn check_records(decoded: &Decoded) -> Result<String, String> {
+fn check_records(decoded: &Decoded) -> Result<(String, Vec<u8>), String> {
     let mut sets: Vec<(&[u8], bool)> = Vec::new();
     match decoded {
         Decoded::Request(_, AnyRequest::Produce(p)) => {
@@ -337,7 +361,7 @@ fn check_records(decoded: &Decoded) -> Result<String, String> {
                 }
             }
         }
-        _ => return Ok(String::new()),
+        _ => return Ok((String::new(), Vec::new())),
     }
     let mut batches = 0;
     let mut codecs = Vec::new();
@@ -359,15 +383,19 @@ fn check_records(decoded: &Decoded) -> Result<String, String> {
             _ => "?",
         })
         .collect();
-    Ok(format!(", {batches} batches crc ok [{}]", names.join(",")))
+    Ok((
+        format!(", {batches} batches crc ok [{}]", names.join(",")),
+        codecs,
+    ))
 }
 
 // ---- the test ----
 
-fn check(f: &Fixture) -> Result<String, String> {
+fn check(f: &Fixture, codecs_seen: &mut Vec<u8>) -> Result<String, String> {
     let decoded = decode(f, &f.bytes)?;
     let encoded = encode(f, &decoded)?;
-    let records = check_records(&decoded)?;
+    let (records, codecs) = check_records(&decoded)?;
+    codecs_seen.extend(codecs);
     if let Some((_, why)) = NON_CANONICAL.iter().find(|(name, _)| *name == f.rel) {
         let again = decode(f, &encoded)?;
         if again != decoded {
@@ -403,9 +431,14 @@ fn check(f: &Fixture) -> Result<String, String> {
 #[test]
 fn golden_frames_decode_and_re_encode_byte_for_byte() {
     let fixtures = load_fixtures();
-    assert!(!fixtures.is_empty(), "no fixtures under {}", golden_dir().display());
+    assert!(
+        !fixtures.is_empty(),
+        "no fixtures under {}",
+        golden_dir().display()
+    );
 
     let mut failures = Vec::new();
+    let mut codecs_seen = Vec::new();
     // api name -> (requests, responses)
     let mut seen: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for f in &fixtures {
@@ -414,7 +447,7 @@ fn golden_frames_decode_and_re_encode_byte_for_byte() {
             Direction::Request => entry.0 += 1,
             Direction::Response => entry.1 += 1,
         }
-        match check(f) {
+        match check(f, &mut codecs_seen) {
             Ok(note) => println!("golden {}: {note}", f.rel),
             Err(e) => {
                 println!("golden {}: FAIL {e}", f.rel);
@@ -441,6 +474,13 @@ fn golden_frames_decode_and_re_encode_byte_for_byte() {
             if req == 0 { "request" } else { "response" }
         );
     }
+    codecs_seen.sort_unstable();
+    codecs_seen.dedup();
+    assert_eq!(
+        codecs_seen,
+        [0, 1, 2, 3, 4],
+        "record batches walked should cover none, gzip, snappy, lz4 and zstd"
+    );
     assert!(
         failures.is_empty(),
         "{} of {} golden fixtures failed:\n{}",
