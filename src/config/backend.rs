@@ -7,6 +7,7 @@ use super::error::ConfigError;
 use super::redact;
 use super::security::{self, BackendSecurityProtocol};
 use super::spec;
+use super::tls::BackendTls;
 use super::{bootstrap, Env};
 
 /// Variables with this prefix are Kafka client properties.
@@ -19,6 +20,8 @@ pub struct Backend {
     pub bootstrap_servers: Vec<(String, u16)>,
     /// `security.protocol`.
     pub security_protocol: BackendSecurityProtocol,
+    /// TLS towards the brokers, present when `security.protocol` is SSL.
+    pub tls: Option<BackendTls>,
     /// Every property, including the two above as given.
     pub properties: KafkaProperties,
 }
@@ -78,17 +81,26 @@ impl Backend {
         let bootstrap_servers = env.require(&spec::BOOTSTRAP_SERVERS, bootstrap::parse)?;
         let security_protocol =
             env.require(&spec::BACKEND_SECURITY_PROTOCOL, security::parse_backend)?;
-        // Only PLAINTEXT exists today; this warns about SASL/SSL settings it silently ignores.
-        if security_protocol == BackendSecurityProtocol::Plaintext {
+        let tls = match security_protocol {
+            BackendSecurityProtocol::Ssl => Some(BackendTls::from_env(env)?),
+            BackendSecurityProtocol::Plaintext => None,
+        };
+        // SASL is not implemented yet, and TLS settings do nothing under PLAINTEXT: say so
+        // rather than ignore them silently.
+        {
+            let unused_prefix = |name: &str| {
+                name.starts_with("sasl.") || (tls.is_none() && name.starts_with("ssl."))
+            };
             warnings.extend(
                 properties
                     .keys()
-                    .filter(|name| name.starts_with("sasl.") || name.starts_with("ssl."))
+                    .filter(|name| unused_prefix(name))
                     .map(|name| {
                         format!(
-                            "{} is set but {} is PLAINTEXT, so it is not used",
+                            "{} is set but not used with {}={}",
                             var_name(name),
-                            spec::BACKEND_SECURITY_PROTOCOL.name
+                            spec::BACKEND_SECURITY_PROTOCOL.name,
+                            if tls.is_some() { "SSL" } else { "PLAINTEXT" }
                         )
                     }),
             );
@@ -96,6 +108,7 @@ impl Backend {
         let backend = Backend {
             bootstrap_servers,
             security_protocol,
+            tls,
             properties: KafkaProperties(properties),
         };
         Ok((backend, warnings))

@@ -11,6 +11,7 @@ mod error;
 pub mod redact;
 mod security;
 pub mod spec;
+mod tls;
 mod value;
 
 use std::collections::BTreeMap;
@@ -21,6 +22,7 @@ pub use backend::{Backend, KafkaProperties};
 pub use error::ConfigError;
 pub use security::{BackendSecurityProtocol, GatewaySecurityProtocol};
 pub use spec::help_text;
+pub use tls::{BackendTls, ClientAuth, Routing, RoutingMechanism, ServerTls, TlsVersion};
 
 use spec::{DefaultValue, VarSpec};
 
@@ -56,6 +58,10 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// Client-side security (`GATEWAY_SECURITY_PROTOCOL`).
     pub security_protocol: GatewaySecurityProtocol,
+    /// Server-side TLS, present when `GATEWAY_SECURITY_PROTOCOL` is SSL.
+    pub server_tls: Option<ServerTls>,
+    /// Port or host (SNI) routing.
+    pub routing: Routing,
     /// The backing cluster (`KAFKA_*`).
     pub backend: Backend,
     /// Things worth a log line that do not stop the gateway, e.g. unknown `GATEWAY_*` names.
@@ -110,6 +116,12 @@ impl Config {
 
         let (backend, backend_warnings) = Backend::from_env(&env)?;
         warnings.extend(backend_warnings);
+        let security_protocol = env.require(&spec::SECURITY_PROTOCOL, security::parse_gateway)?;
+        let server_tls = match security_protocol {
+            GatewaySecurityProtocol::Ssl => Some(ServerTls::from_env(&env, &mut warnings)?),
+            GatewaySecurityProtocol::Plaintext => None,
+        };
+        let routing = Routing::from_env(&env, port_start, server_tls.is_some())?;
 
         Ok(Config {
             worker_threads,
@@ -130,7 +142,9 @@ impl Config {
                 .require(&spec::UPSTREAM_CONNECT_TIMEOUT_MS, value::millis)?,
             metadata_refresh: env.require(&spec::METADATA_REFRESH_MS, value::millis)?,
             shutdown_timeout: env.require(&spec::SHUTDOWN_TIMEOUT_MS, value::millis)?,
-            security_protocol: env.require(&spec::SECURITY_PROTOCOL, security::parse_gateway)?,
+            security_protocol,
+            server_tls,
+            routing,
             backend,
             warnings,
         })
@@ -175,6 +189,26 @@ impl Config {
         .into_iter()
         .map(|(spec, v): (&VarSpec, String)| (spec.name.to_string(), v))
         .collect();
+        let routing = &self.routing;
+        out.push((
+            spec::ROUTING_MECHANISM.name.into(),
+            format!("{:?}", routing.mechanism).to_lowercase(),
+        ));
+        out.push((
+            spec::SNI_PORT.name.into(),
+            routing.sni_port.map_or("(none)".into(), |p| p.to_string()),
+        ));
+        out.push((
+            spec::ADVERTISED_HOST_PREFIX.name.into(),
+            routing.host_prefix.clone(),
+        ));
+        out.push((
+            spec::SNI_HOST_SEPARATOR.name.into(),
+            routing.host_separator.clone(),
+        ));
+        if let Some(tls) = &self.server_tls {
+            out.extend(tls.summary());
+        }
         out.extend(self.backend.redacted_summary());
         out
     }
@@ -224,6 +258,8 @@ fn check_http_port(http: u16, start: u16, count: Option<u16>) -> Result<(), Conf
 pub(crate) struct Env {
     gateway: BTreeMap<String, String>,
     kafka: BTreeMap<String, String>,
+    /// Names set to an empty value: unset for most, but Kafka gives a few a meaning.
+    empty: std::collections::BTreeSet<String>,
 }
 
 impl Env {
@@ -231,6 +267,7 @@ impl Env {
         let mut env = Env {
             gateway: BTreeMap::new(),
             kafka: BTreeMap::new(),
+            empty: std::collections::BTreeSet::new(),
         };
         for (name, value) in vars {
             let map = if name.starts_with("GATEWAY_") {
@@ -242,7 +279,9 @@ impl Env {
             };
             if value.trim().is_empty() {
                 map.remove(&name);
+                env.empty.insert(name);
             } else {
+                env.empty.remove(&name);
                 map.insert(name, value);
             }
         }
@@ -290,6 +329,19 @@ impl Env {
     }
 
     /// The `KAFKA_*` variables that were set.
+    /// True when `name` is set to an empty value (its last occurrence).
+    pub(crate) fn is_set_empty(&self, name: &str) -> bool {
+        self.empty.contains(name)
+    }
+
+    /// A raw value as set, without defaults.
+    pub(crate) fn raw(&self, name: &str) -> Option<&str> {
+        self.gateway
+            .get(name)
+            .or(self.kafka.get(name))
+            .map(String::as_str)
+    }
+
     fn kafka(&self) -> impl Iterator<Item = (&str, &str)> {
         self.kafka.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }

@@ -11,6 +11,8 @@ use super::error::ConfigError;
 pub enum GatewaySecurityProtocol {
     /// No TLS, no authentication.
     Plaintext,
+    /// TLS, optionally with client certificates (mutual TLS).
+    Ssl,
 }
 
 /// The protocol the gateway uses to reach the cluster (`KAFKA_SECURITY_PROTOCOL`).
@@ -18,6 +20,8 @@ pub enum GatewaySecurityProtocol {
 pub enum BackendSecurityProtocol {
     /// No TLS, no authentication.
     Plaintext,
+    /// TLS, optionally with a client certificate.
+    Ssl,
 }
 
 /// Values `GATEWAY_SECURITY_PROTOCOL` may take in Conduktor Gateway.
@@ -34,12 +38,13 @@ pub const GATEWAY_PROTOCOLS: &[&str] = &[
 pub const BACKEND_PROTOCOLS: &[&str] = &["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"];
 
 /// Protocols this build implements, for error messages.
-const AVAILABLE: &str = "PLAINTEXT";
+const AVAILABLE: &str = "PLAINTEXT, SSL";
 
 /// Parses `GATEWAY_SECURITY_PROTOCOL`; case-insensitive like Kafka's own parsing.
 pub fn parse_gateway(var: &str, raw: &str) -> Result<GatewaySecurityProtocol, ConfigError> {
     match known(var, raw, GATEWAY_PROTOCOLS)? {
         "PLAINTEXT" => Ok(GatewaySecurityProtocol::Plaintext),
+        "SSL" => Ok(GatewaySecurityProtocol::Ssl),
         other => Err(not_available(var, other)),
     }
 }
@@ -48,6 +53,7 @@ pub fn parse_gateway(var: &str, raw: &str) -> Result<GatewaySecurityProtocol, Co
 pub fn parse_backend(var: &str, raw: &str) -> Result<BackendSecurityProtocol, ConfigError> {
     match known(var, raw, BACKEND_PROTOCOLS)? {
         "PLAINTEXT" => Ok(BackendSecurityProtocol::Plaintext),
+        "SSL" => Ok(BackendSecurityProtocol::Ssl),
         other => Err(not_available(var, other)),
     }
 }
@@ -88,7 +94,10 @@ mod tests {
 
     #[test]
     fn every_other_known_gateway_mode_is_not_available_yet() {
-        for mode in GATEWAY_PROTOCOLS.iter().filter(|m| **m != "PLAINTEXT") {
+        for mode in GATEWAY_PROTOCOLS
+            .iter()
+            .filter(|m| !["PLAINTEXT", "SSL"].contains(*m))
+        {
             let err = parse_gateway("GATEWAY_SECURITY_PROTOCOL", mode).unwrap_err();
             assert!(
                 matches!(&err, ConfigError::NotAvailable { value, .. } if value == mode),

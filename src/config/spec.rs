@@ -67,6 +67,38 @@ vars! {
         "Client-to-gateway security; this build supports PLAINTEXT only.";
     BOOTSTRAP_SERVERS = "KAFKA_BOOTSTRAP_SERVERS", Required,
         "Backing cluster, host:port comma-separated ([::1]:9092 for IPv6).";
+    SSL_KEY_STORE_PATH = "GATEWAY_SSL_KEY_STORE_PATH", Computed("required with SSL"),
+        "PEM file with the server's private key and certificate chain (Kafka's PEM keystore).";
+    SSL_KEY_STORE_TYPE = "GATEWAY_SSL_KEY_STORE_TYPE", Literal("PEM"),
+        "Key store format: PEM only (JKS and PKCS12 must be converted, the error says how).";
+    SSL_KEY_STORE_PASSWORD = "GATEWAY_SSL_KEY_STORE_PASSWORD", Computed("unset"),
+        "Not used by PEM key stores; accepted for compatibility and ignored with a warning.";
+    SSL_KEY_PASSWORD = "GATEWAY_SSL_KEY_PASSWORD", Computed("unset"),
+        "Encrypted private keys are not supported: setting this is a start-up error saying how to decrypt the key.";
+    SSL_TRUST_STORE_PATH = "GATEWAY_SSL_TRUST_STORE_PATH", Computed("unset"),
+        "PEM file of CA certificates that client certificates must chain to (mutual TLS).";
+    SSL_TRUST_STORE_TYPE = "GATEWAY_SSL_TRUST_STORE_TYPE", Literal("PEM"),
+        "Trust store format: PEM only.";
+    SSL_TRUST_STORE_PASSWORD = "GATEWAY_SSL_TRUST_STORE_PASSWORD", Computed("unset"),
+        "Not used by PEM trust stores; accepted for compatibility and ignored with a warning.";
+    SSL_CLIENT_AUTH = "GATEWAY_SSL_CLIENT_AUTH", Literal("NONE"),
+        "Client certificates: NONE, REQUESTED (verified when presented) or REQUIRED (REQUIRE accepted).";
+    SSL_PRINCIPAL_MAPPING_RULES = "GATEWAY_SSL_PRINCIPAL_MAPPING_RULES", Literal("DEFAULT"),
+        "Kafka's ssl.principal.mapping.rules: RULE:pattern/replacement/[LU] entries and DEFAULT, comma-separated.";
+    SSL_ENABLED_PROTOCOLS = "GATEWAY_SSL_ENABLED_PROTOCOLS", Literal("TLSv1.2,TLSv1.3"),
+        "TLS versions offered to clients, comma-separated: TLSv1.2, TLSv1.3.";
+    SSL_CIPHER_SUITES = "GATEWAY_SSL_CIPHER_SUITES", Computed("every suite of the enabled versions"),
+        "Cipher suites offered to clients, IANA names comma-separated (TLS_AES_128_GCM_SHA256, ...).";
+    SSL_RELOAD_INTERVAL_MS = "GATEWAY_SSL_RELOAD_INTERVAL_MS", Literal("10000"),
+        "How often the key and trust store files are checked for changes; new connections use new files.";
+    ROUTING_MECHANISM = "GATEWAY_ROUTING_MECHANISM", Literal("port"),
+        "port: one port per broker; host: one TLS port, the broker chosen by the SNI name.";
+    SNI_PORT = "GATEWAY_SNI_PORT", Computed("GATEWAY_PORT_START with host routing, else unset"),
+        "Port of the host-routed (SNI) listener; with port routing, setting it runs both.";
+    ADVERTISED_HOST_PREFIX = "GATEWAY_ADVERTISED_HOST_PREFIX", Literal("broker"),
+        "Host routing: broker id N is named <prefix>N<separator><GATEWAY_ADVERTISED_HOST>.";
+    SNI_HOST_SEPARATOR = "GATEWAY_SNI_HOST_SEPARATOR", Literal("."),
+        "Host routing: the text between the broker part and GATEWAY_ADVERTISED_HOST.";
     BACKEND_SECURITY_PROTOCOL = "KAFKA_SECURITY_PROTOCOL", Literal("PLAINTEXT"),
         "Gateway-to-cluster security; this build supports PLAINTEXT only.";
 }

@@ -169,7 +169,7 @@ fn other_gateway_security_modes_are_not_available_yet() {
     let err = error(&[("GATEWAY_SECURITY_PROTOCOL", "SASL_SSL")]);
     assert!(matches!(err, ConfigError::NotAvailable { .. }), "{err}");
     assert!(err.to_string().contains("not available in this build yet"));
-    let err = error(&[("KAFKA_SECURITY_PROTOCOL", "SSL")]);
+    let err = error(&[("KAFKA_SECURITY_PROTOCOL", "SASL_SSL")]);
     assert_eq!(err.var(), "KAFKA_SECURITY_PROTOCOL");
     assert!(matches!(err, ConfigError::NotAvailable { .. }), "{err}");
 }
@@ -232,7 +232,7 @@ fn kafka_variables_become_properties() {
 #[test]
 fn unknown_gateway_variables_are_warnings() {
     let cfg = with_bootstrap(&[
-        ("GATEWAY_ROUTING_MECHANISM", "host"),
+        ("GATEWAY_FEATURE_FLAGS_ANALYTICS", "false"),
         ("GATEWAY_PORT_STRAT", "7000"),
     ])
     .expect("unknown names do not stop start-up");
@@ -240,7 +240,7 @@ fn unknown_gateway_variables_are_warnings() {
     assert!(cfg
         .warnings
         .iter()
-        .any(|w| w.starts_with("GATEWAY_ROUTING_MECHANISM ")));
+        .any(|w| w.starts_with("GATEWAY_FEATURE_FLAGS_ANALYTICS ")));
     assert!(cfg
         .warnings
         .iter()
@@ -277,7 +277,117 @@ fn summary_redacts_secrets_and_lists_everything() {
     assert_eq!(value("GATEWAY_PORT_START"), Some("6969"));
     assert_eq!(value("GATEWAY_IDLE_TIMEOUT_MS"), Some("600000"));
     assert_eq!(value("KAFKA_BOOTSTRAP_SERVERS"), Some("localhost:9092"));
-    for spec in spec::ALL.iter().filter(|s| s.name.starts_with("GATEWAY_")) {
+    // TLS files and options are listed only when TLS is on (see the TLS tests).
+    let listed = |name: &str| name.starts_with("GATEWAY_") && !name.starts_with("GATEWAY_SSL_");
+    for spec in spec::ALL.iter().filter(|s| listed(s.name)) {
         assert!(value(spec.name).is_some(), "{} missing", spec.name);
     }
+}
+
+#[test]
+fn tls_settings_are_read_and_listed() {
+    let cfg = with_bootstrap(&[
+        ("GATEWAY_SECURITY_PROTOCOL", "SSL"),
+        ("GATEWAY_SSL_KEY_STORE_PATH", "/etc/kgate/server.pem"),
+        ("GATEWAY_SSL_TRUST_STORE_PATH", "/etc/kgate/ca.pem"),
+        ("GATEWAY_SSL_CLIENT_AUTH", "require"),
+        ("GATEWAY_SSL_ENABLED_PROTOCOLS", "TLSv1.3"),
+        ("GATEWAY_SSL_KEY_STORE_PASSWORD", "changeit"),
+        ("GATEWAY_ROUTING_MECHANISM", "host"),
+    ])
+    .expect("loads");
+    let tls = cfg.server_tls.as_ref().expect("server TLS");
+    assert_eq!(tls.client_auth, ClientAuth::Required);
+    assert_eq!(tls.protocols, vec![TlsVersion::Tls13]);
+    assert_eq!(cfg.routing.mechanism, RoutingMechanism::Host);
+    assert_eq!(
+        cfg.routing.sni_port,
+        Some(6969),
+        "host routing listens on GATEWAY_PORT_START"
+    );
+    assert!(
+        cfg.warnings
+            .iter()
+            .any(|w| w.starts_with("GATEWAY_SSL_KEY_STORE_PASSWORD")),
+        "{:?}",
+        cfg.warnings
+    );
+    let summary = format!("{:?}", cfg.redacted_summary());
+    assert!(!summary.contains("changeit"), "{summary}");
+    for spec in spec::ALL.iter().filter(|s| {
+        s.name.starts_with("GATEWAY_SSL_")
+            && !s.name.contains("PASSWORD")
+            && !s.name.ends_with("_TYPE")
+    }) {
+        assert!(
+            summary.contains(spec.name),
+            "{} missing from {summary}",
+            spec.name
+        );
+    }
+}
+
+#[test]
+fn tls_misconfigurations_name_the_variable() {
+    let ssl = ("GATEWAY_SECURITY_PROTOCOL", "SSL");
+    let key = ("GATEWAY_SSL_KEY_STORE_PATH", "/k.pem");
+    assert_eq!(error(&[ssl]).var(), "GATEWAY_SSL_KEY_STORE_PATH");
+    let jks = error(&[ssl, key, ("GATEWAY_SSL_KEY_STORE_TYPE", "JKS")]);
+    assert_eq!(jks.var(), "GATEWAY_SSL_KEY_STORE_TYPE");
+    assert!(jks.to_string().contains("keytool -importkeystore"), "{jks}");
+    let encrypted = error(&[ssl, key, ("GATEWAY_SSL_KEY_PASSWORD", "hunter2")]);
+    assert_eq!(encrypted.var(), "GATEWAY_SSL_KEY_PASSWORD");
+    assert!(
+        encrypted.to_string().contains("openssl pkey"),
+        "{encrypted}"
+    );
+    assert!(!encrypted.to_string().contains("hunter2"), "{encrypted}");
+    assert_eq!(
+        error(&[ssl, key, ("GATEWAY_SSL_CLIENT_AUTH", "REQUIRED")]).var(),
+        "GATEWAY_SSL_TRUST_STORE_PATH"
+    );
+    assert_eq!(
+        error(&[ssl, key, ("GATEWAY_SSL_CLIENT_AUTH", "maybe")]).var(),
+        "GATEWAY_SSL_CLIENT_AUTH"
+    );
+    assert_eq!(
+        error(&[ssl, key, ("GATEWAY_SSL_ENABLED_PROTOCOLS", "TLSv1.1")]).var(),
+        "GATEWAY_SSL_ENABLED_PROTOCOLS"
+    );
+    assert_eq!(
+        error(&[("GATEWAY_ROUTING_MECHANISM", "host")]).var(),
+        "GATEWAY_ROUTING_MECHANISM"
+    );
+}
+
+#[test]
+fn backend_tls_follows_kafka_property_semantics() {
+    let on = with_bootstrap(&[
+        ("KAFKA_SECURITY_PROTOCOL", "SSL"),
+        ("KAFKA_SSL_TRUSTSTORE_LOCATION", "/ca.pem"),
+    ])
+    .expect("loads");
+    let tls = on.backend.tls.expect("backend TLS");
+    assert!(
+        tls.verify_hostname,
+        "hostname verification is on by default"
+    );
+    assert_eq!(
+        tls.trust_store_path.as_deref(),
+        Some(std::path::Path::new("/ca.pem"))
+    );
+    let off = with_bootstrap(&[
+        ("KAFKA_SECURITY_PROTOCOL", "SSL"),
+        ("KAFKA_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM", ""),
+    ])
+    .expect("loads");
+    assert!(
+        !off.backend.tls.expect("tls").verify_hostname,
+        "empty turns it off, as in Kafka"
+    );
+    let jks = error(&[
+        ("KAFKA_SECURITY_PROTOCOL", "SSL"),
+        ("KAFKA_SSL_TRUSTSTORE_TYPE", "JKS"),
+    ]);
+    assert_eq!(jks.var(), "KAFKA_SSL_TRUSTSTORE_TYPE");
 }
