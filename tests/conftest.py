@@ -150,6 +150,7 @@ class Tansu:
 
     def __init__(self, log_dir: Path, port=None):
         self.log_dir = Path(log_dir)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
         self.proc = None
         self.start()
