@@ -235,7 +235,7 @@ class Gateway:
     """
 
     def __init__(self, backend_bootstrap, log_dir, env=None, broker_ids=(TANSU_NODE_ID,), port_count=None,
-                 backend_ports=None):
+                 backend_ports=None, wait=True):
         self.direct = DIRECT
         self.backend_bootstrap = backend_bootstrap
         self.log_dir = Path(log_dir)
@@ -263,16 +263,17 @@ class Gateway:
         if port_count is not None:
             self.env["GATEWAY_PORT_COUNT"] = str(port_count)
         self.env.update(self.extra_env)
-        self.start()
+        self.start(wait)
 
-    def start(self):
+    def start(self, wait=True):
         binary = kgate_bin()
         if not Path(binary).exists():
             raise RuntimeError(f"{binary} missing: run `cargo build --release` (or set KGATE_E2E_DIRECT=1)")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "KAFKA_"))}
         env.update(self.env)
         self.proc = Proc("kgate", [binary], self.log_dir / f"kgate-{self.port_start}.log", env=env)
-        self.wait_ready()
+        if wait:
+            self.wait_ready()
 
     def wait_ready(self, timeout=30.0):
         deadline = time.time() + timeout
