@@ -1,10 +1,12 @@
 """Debian's kcat (librdkafka 2.0.2) through kgate: metadata, produce, consume.
 
 Also records a fact about the backend: kcat cannot talk to tansu 0.6.0 directly. tansu answers
-ApiVersions v3 with the four KIP-584/KIP-866 tagged fields (SupportedFeatures, FinalizedFeaturesEpoch,
-FinalizedFeatures, ZkMigrationReady); librdkafka 2.0.2 fails on that answer with
-"ApiVersionRequest failed: Local: Read underflow" and never gets metadata. Through kgate, which
-answers ApiVersions itself, kcat works.
+ApiVersions v3 with four top-level tagged fields (SupportedFeatures, FinalizedFeaturesEpoch,
+FinalizedFeatures, ZkMigrationReady: all valid Kafka); librdkafka 2.0.2 misparses non-empty
+tagged fields in that answer and fails with "ApiVersionRequest failed: Local: Read underflow",
+never getting metadata. Verified by hand with a relay that only empties that tagged-field section:
+kcat -L then works. So kgate, which answers ApiVersions itself, must send an empty tagged-field
+section there for kcat (and any librdkafka <= 2.0.x) to work through it.
 """
 import shutil
 import subprocess
