@@ -112,6 +112,7 @@ def main():
     ap.add_argument("--records", type=int, default=300_000)
     ap.add_argument("--size", type=int, default=1024)
     ap.add_argument("--latency-count", type=int, default=2000)
+    ap.add_argument("--rounds", type=int, default=3, help="throughput rounds per target; the median is reported")
     ap.add_argument("--targets", default="direct,kgate,tansu-proxy")
     ap.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     args = ap.parse_args()
@@ -162,14 +163,17 @@ def main():
         mib = args.records * args.size / 2**20
         for name in targets:
             bootstrap = addrs[name]
-            topic = f"bench-{name}-{time.time_ns()}"
-            create_topic(addrs["direct"], topic, PARTITIONS)
-            cpu0 = cpu_seconds(kgate.pid) if name == "kgate" else None
-            tp = produce(bootstrap, topic, args.records, args.size)
-            tc = consume(bootstrap, topic, args.records)
-            cpu_per_gib = None
-            if cpu0 is not None:
-                cpu_per_gib = (cpu_seconds(kgate.pid) - cpu0) / (2 * args.records * args.size / 2**30)
+            tps, tcs, cpus = [], [], []
+            for _ in range(args.rounds):
+                topic = f"bench-{name}-{time.time_ns()}"
+                create_topic(addrs["direct"], topic, PARTITIONS)
+                cpu0 = cpu_seconds(kgate.pid) if name == "kgate" else None
+                tps.append(produce(bootstrap, topic, args.records, args.size))
+                tcs.append(consume(bootstrap, topic, args.records))
+                if cpu0 is not None:
+                    cpus.append((cpu_seconds(kgate.pid) - cpu0) / (2 * args.records * args.size / 2**30))
+            tp, tc = statistics.median(tps), statistics.median(tcs)
+            cpu_per_gib = statistics.median(cpus) if cpus else None
             lat = None
             if name in ("direct", "kgate"):
                 ltopic = f"lat-{name}-{time.time_ns()}"
@@ -191,7 +195,7 @@ def main():
         f"- machine: {os.cpu_count()} CPUs ({os.sched_getaffinity(0).__len__()} usable), {cpu_model}, "
         f"{platform.system()} {platform.release()}",
         f"- command: `make bench` (scripts/bench.py --records {args.records} --size {args.size} "
-        f"--latency-count {args.latency_count})",
+        f"--latency-count {args.latency_count} --rounds {args.rounds}); throughput figures are the median of the rounds",
         f"- load: confluent-kafka (librdkafka), {args.records} records of {args.size} B on {PARTITIONS} partitions, "
         "acks=all, linger 5 ms; consumer fetch.wait.max.ms=10 (with the default 500 ms tansu answers a fetch only after the full wait, capping consume at ~20 MB/s); backend tansu 0.6.0 (memory storage) on the same machine, so every figure "
         "includes the broker and the client competing for the same CPUs",
