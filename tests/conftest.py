@@ -134,9 +134,11 @@ def pytest_runtest_makereport(item, call):
                 report.sections.append((f"log: {p.label} ({p.log_path})", tail(p.log_path, 200)))
 
 
-@pytest.fixture
-def workdir(tmp_path):
-    return tmp_path
+def pytest_sessionfinish(session, exitstatus):
+    """Safety net: whatever a failing fixture left behind dies with the session."""
+    for p in _PROCS:
+        if p.alive():
+            p.kill()
 
 
 # --- tansu --------------------------------------------------------------------------------------
@@ -167,7 +169,11 @@ class Tansu:
             self.log_dir / "tansu.log",
             env=env,
         )
-        wait_port(self.port, 60, self.proc.proc, self.proc.log_path)
+        try:
+            wait_port(self.port, 60, self.proc.proc, self.proc.log_path)
+        except BaseException:
+            self.proc.kill()
+            raise
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc:
@@ -273,7 +279,11 @@ class Gateway:
         env.update(self.env)
         self.proc = Proc("kgate", [binary], self.log_dir / f"kgate-{self.port_start}.log", env=env)
         if wait:
-            self.wait_ready()
+            try:
+                self.wait_ready()
+            except BaseException:
+                self.proc.kill()
+                raise
 
     def wait_ready(self, timeout=30.0):
         deadline = time.time() + timeout
