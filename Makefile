@@ -1,0 +1,85 @@
+# kgate: build, run, test, bench. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+TOOLS   := $(CURDIR)/.tools
+TANSU   := $(TOOLS)/bin/tansu
+VENV    := $(TOOLS)/venv
+PY      := $(VENV)/bin/python
+MUSL    := x86_64-unknown-linux-musl
+KGATE   := target/release/kgate
+KGATE_MUSL := target/$(MUSL)/release/kgate
+TANSU_VERSION := 0.6.0
+FUZZ_SECONDS ?= 10
+PYTEST_ARGS ?=
+
+.PHONY: help tools build run test lint unit fuzz-smoke musl musl-check e2e bench bench-codec
+
+help:
+	@echo "make run          start tansu on 127.0.0.1:9092 (unless KAFKA_BOOTSTRAP_SERVERS is set) and kgate in front"
+	@echo "make test         fmt, clippy, unit tests, fuzz smoke, musl build check, end-to-end suite"
+	@echo "make tools        install tansu $(TANSU_VERSION) and the Python test venv into .tools/ (once)"
+	@echo "make build        cargo build --release"
+	@echo "make e2e          only the end-to-end suite (PYTEST_ARGS=... to pass options)"
+	@echo "make musl         static x86_64 musl build"
+	@echo "make fuzz-smoke   every cargo-fuzz target for $(FUZZ_SECONDS)s"
+	@echo "make bench        throughput/latency: direct vs kgate vs tansu proxy -> BENCHMARKS.md"
+	@echo "make bench-codec  codec micro-benchmark"
+
+# --- tools ---------------------------------------------------------------------------------------
+tools: $(TANSU) $(VENV)/.installed
+
+$(TANSU):
+	cargo install tansu --version $(TANSU_VERSION) --features dynostore --locked --root $(TOOLS)
+
+$(VENV)/.installed: requirements-test.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-test.txt
+	touch $@
+
+# --- build / run ---------------------------------------------------------------------------------
+build:
+	cargo build --release
+
+run: build
+	@if [ -n "$${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then \
+		echo "kgate -> $$KAFKA_BOOTSTRAP_SERVERS; connect with: kcat -b localhost:$${GATEWAY_PORT_START:-6969} -L"; \
+		exec $(KGATE); \
+	else \
+		$(MAKE) --no-print-directory tools && exec scripts/run-local.sh; \
+	fi
+
+# --- test ----------------------------------------------------------------------------------------
+test: lint unit fuzz-smoke musl-check e2e
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --all-targets -- -D warnings
+
+unit:
+	cargo test --workspace
+
+fuzz-smoke:
+	scripts/fuzz-smoke.sh $(FUZZ_SECONDS)
+
+musl:
+	@rustup target list --installed | grep -qx $(MUSL) || rustup target add $(MUSL)
+	@command -v musl-gcc >/dev/null || { echo "musl-gcc missing: apt-get install musl-tools" >&2; exit 1; }
+	cargo build --release --target $(MUSL)
+
+# The static binary must start and print its help (no libc, no loader).
+musl-check: musl
+	@if readelf -l $(KGATE_MUSL) | grep -q 'program interpreter'; then echo "$(KGATE_MUSL) is dynamically linked" >&2; exit 1; fi
+	$(KGATE_MUSL) --help | grep -q KAFKA_BOOTSTRAP_SERVERS
+	@echo "musl binary OK: $$(du -h $(KGATE_MUSL) | cut -f1)"
+
+e2e: tools build
+	cd tests && $(PY) -m pytest -q $(PYTEST_ARGS) .
+
+# --- bench ---------------------------------------------------------------------------------------
+bench: tools build
+	$(PY) scripts/bench.py --out BENCHMARKS.md
+
+bench-codec:
+	cargo bench -p vendor-free-codec --bench codec_throughput

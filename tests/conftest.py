@@ -1,0 +1,352 @@
+"""Fixtures for kgate's end-to-end suite.
+
+Backends are real programs nobody here wrote: tansu (one broker, node id 111, started through
+scripts/tansu.sh so `make run` and the tests share the same command line) and librdkafka's mock
+cluster (tests/mock_cluster.py). Clients are real too: confluent-kafka (librdkafka), kafka-python,
+Debian's kcat.
+
+DIRECT MODE: with KGATE_E2E_DIRECT=1 the `kgate` fixture does NOT start kgate; it hands the test
+the backend's own address instead, so each test's logic can be proven against the broker alone.
+Tests that assert something only a gateway can do (health endpoint, frame limit, port mapping) say
+so and skip in direct mode only; in the normal mode nothing is skipped.
+
+Every process started here is killed at teardown. Ports are found by binding port 0 (or, for
+kgate's consecutive port range, by binding each port of a candidate range), so the suite can run
+next to anything else. Process logs are attached to the report of a failing test.
+"""
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOLS = ROOT / ".tools"
+DIRECT = os.environ.get("KGATE_E2E_DIRECT") == "1"
+TANSU_NODE_ID = 111
+HOST = "127.0.0.1"
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+# --- ports ------------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def free_port_range(count: int) -> int:
+    """First port of `count` consecutive ports that are all free right now."""
+    for _ in range(200):
+        start = random.randint(20000, 60000 - count)
+        socks = []
+        try:
+            for p in range(start, start + count):
+                s = socket.socket()
+                s.bind((HOST, p))
+                socks.append(s)
+            return start
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
+def wait_port(port: int, timeout: float = 30.0, proc=None, log=None):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before port {port} opened:\n{tail(log)}")
+        try:
+            with socket.create_connection((HOST, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"port {port} not open after {timeout}s:\n{tail(log)}")
+
+
+def tail(path, n=60):
+    if not path or not Path(path).exists():
+        return ""
+    lines = Path(path).read_text(errors="replace").splitlines()
+    return "\n".join(lines[-n:])
+
+
+# --- process bookkeeping -----------------------------------------------------------------------
+_PROCS = []  # every Proc started in this session
+_TEST_START = [0.0]
+
+
+class Proc:
+    def __init__(self, label, argv, log_path, env=None, stdin=None):
+        self.label = label
+        self.argv = argv
+        self.log_path = Path(log_path)
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            argv, stdout=self.log, stderr=subprocess.STDOUT, env=env, stdin=stdin, start_new_session=True
+        )
+        self.started_at = time.time()
+        _PROCS.append(self)
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=10.0):
+        if self.proc.poll() is None:
+            try:
+                self.proc.send_signal(sig)
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self.log.close()
+        return self.proc.returncode
+
+    def kill(self):
+        return self.stop(signal.SIGKILL)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        for p in _PROCS:
+            if p.alive() or p.started_at >= _TEST_START[0]:
+                report.sections.append((f"log: {p.label} ({p.log_path})", tail(p.log_path, 200)))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Safety net: whatever a failing fixture left behind dies with the session."""
+    for p in _PROCS:
+        if p.alive():
+            p.kill()
+
+
+# --- tansu --------------------------------------------------------------------------------------
+def tansu_bin():
+    return os.environ.get("TANSU", str(TOOLS / "bin" / "tansu"))
+
+
+class Tansu:
+    """One tansu broker (node id 111) on a free port. Storage is memory:// (tansu 0.6.0 with
+    dynostore has no file storage), so a restart loses every topic and record."""
+
+    def __init__(self, log_dir: Path, port=None):
+        self.log_dir = Path(log_dir)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.port = port or free_port()
+        self.proc = None
+        self.start()
+
+    @property
+    def bootstrap(self):
+        return f"{HOST}:{self.port}"
+
+    def start(self):
+        env = dict(os.environ, TANSU=tansu_bin())
+        self.proc = Proc(
+            "tansu",
+            [str(ROOT / "scripts" / "tansu.sh"), "broker", str(self.port)],
+            self.log_dir / "tansu.log",
+            env=env,
+        )
+        try:
+            wait_port(self.port, 60, self.proc.proc, self.proc.log_path)
+        except BaseException:
+            self.proc.kill()
+            raise
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc:
+            self.proc.stop(sig)
+
+    def restart(self):
+        self.stop()
+        self.start()
+
+    def create_topic(self, name=None, partitions=1):
+        name = name or f"t-{uuid.uuid4().hex[:10]}"
+        create_topic(self.bootstrap, name, partitions)
+        return name
+
+
+def create_topic(bootstrap, name, partitions=1, timeout=30.0):
+    """CreateTopics through the Kafka API (tansu does not auto-create topics)."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    futs = admin.create_topics([NewTopic(name, partitions, 1)], operation_timeout=timeout)
+    futs[name].result(timeout)
+    # wait until metadata knows every partition
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        md = admin.list_topics(name, timeout=5)
+        t = md.topics.get(name)
+        if t is not None and t.error is None and len(t.partitions) == partitions:
+            return name
+        time.sleep(0.2)
+    raise TimeoutError(f"topic {name} not visible")
+
+
+@pytest.fixture(scope="module")
+def tansu(tmp_path_factory):
+    d = tmp_path_factory.mktemp("tansu")
+    t = Tansu(d)
+    yield t
+    t.stop()
+
+
+@pytest.fixture
+def topic(tansu):
+    return tansu.create_topic(partitions=3)
+
+
+# --- kgate --------------------------------------------------------------------------------------
+def kgate_bin():
+    return os.environ.get("KGATE_BIN", str(ROOT / "target" / "release" / "kgate"))
+
+
+def http_get(port, path, timeout=2.0):
+    try:
+        with urllib.request.urlopen(f"http://{HOST}:{port}{path}", timeout=timeout) as r:
+            return r.status, r.read().decode(errors="replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode(errors="replace")
+
+
+class Gateway:
+    """A running kgate, or in direct mode a stand-in that points at the backend itself.
+
+    bootstrap      what a client should use
+    broker_port(id) the port a client must see for broker `id`
+    """
+
+    def __init__(self, backend_bootstrap, log_dir, env=None, broker_ids=(TANSU_NODE_ID,), port_count=None,
+                 backend_ports=None, wait=True):
+        self.direct = DIRECT
+        self.backend_bootstrap = backend_bootstrap
+        self.log_dir = Path(log_dir)
+        self.extra_env = dict(env or {})
+        self.min_id = int(self.extra_env.get("GATEWAY_MIN_BROKERID", min(broker_ids)))
+        self.backend_ports = backend_ports or {}
+        self.proc = None
+        if self.direct:
+            self.port_start = int(backend_bootstrap.split(",")[0].rsplit(":", 1)[1])
+            self.http_port = None
+            return
+        count = port_count or (max(broker_ids) - self.min_id + 3)
+        self.port_start = free_port_range(count)
+        self.http_port = free_port()
+        self.env = {
+            "KAFKA_BOOTSTRAP_SERVERS": backend_bootstrap,
+            "GATEWAY_ADVERTISED_HOST": HOST,
+            "GATEWAY_BIND_HOST": HOST,
+            "GATEWAY_PORT_START": str(self.port_start),
+            "GATEWAY_MIN_BROKERID": str(self.min_id),
+            "GATEWAY_HTTP_PORT": str(self.http_port),
+            "GATEWAY_WORKER_THREADS": "2",
+            "RUST_LOG": os.environ.get("RUST_LOG", "info"),
+        }
+        if port_count is not None:
+            self.env["GATEWAY_PORT_COUNT"] = str(port_count)
+        self.env.update(self.extra_env)
+        self.start(wait)
+
+    def start(self, wait=True):
+        binary = kgate_bin()
+        if not Path(binary).exists():
+            raise RuntimeError(f"{binary} missing: run `cargo build --release` (or set KGATE_E2E_DIRECT=1)")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "KAFKA_"))}
+        env.update(self.env)
+        self.proc = Proc("kgate", [binary], self.log_dir / f"kgate-{self.port_start}.log", env=env)
+        if wait:
+            try:
+                self.wait_ready()
+            except BaseException:
+                self.proc.kill()
+                raise
+
+    def wait_ready(self, timeout=30.0):
+        deadline = time.time() + timeout
+        last = None
+        while time.time() < deadline:
+            if not self.proc.alive():
+                raise RuntimeError(f"kgate exited with {self.proc.proc.returncode}:\n{tail(self.proc.log_path)}")
+            try:
+                last = http_get(self.http_port, "/health/ready")
+                if last[0] == 200:
+                    return
+            except OSError as e:
+                last = e
+            time.sleep(0.1)
+        raise TimeoutError(f"kgate not ready after {timeout}s (last: {last}):\n{tail(self.proc.log_path)}")
+
+    @property
+    def bootstrap(self):
+        if self.direct:
+            return self.backend_bootstrap
+        return f"{HOST}:{self.port_start}"
+
+    def broker_port(self, broker_id):
+        if self.direct:
+            return self.backend_ports.get(broker_id, self.port_start)
+        return self.port_start + broker_id - self.min_id
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc:
+            return self.proc.stop(sig)
+
+    def cpu_seconds(self):
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.fixture
+def kgate_factory(tmp_path):
+    started = []
+
+    def make(backend_bootstrap, env=None, **kw):
+        g = Gateway(backend_bootstrap, tmp_path, env=env, **kw)
+        started.append(g)
+        return g
+
+    yield make
+    for g in started:
+        g.stop()
+
+
+@pytest.fixture
+def kgate(kgate_factory, tansu):
+    """kgate in front of the module's tansu (or tansu itself in direct mode)."""
+    return kgate_factory(tansu.bootstrap, port_count=3)
+
+
+def require_gateway(gw, why):
+    if gw.direct:
+        pytest.skip(f"direct mode: {why} is a gateway-only behaviour")
+
+
+@pytest.fixture(autouse=True)
+def _mark_test_start():
+    _TEST_START[0] = time.time()
+    yield
