@@ -106,7 +106,7 @@ pub fn rewrite_response(
     let mut out = Rewritten::default();
     let body = match kind {
         RewriteKind::Metadata => {
-            let mut msg = MetadataResponse::decode_body(rest, version)?;
+            let mut msg: MetadataResponse = decode_lenient(api_key, rest, version)?;
             out.learnt = Some(learn(
                 msg.brokers
                     .iter()
@@ -117,13 +117,13 @@ pub fn rewrite_response(
             encode(&header, header_version, &msg, version)?
         }
         RewriteKind::DescribeCluster => {
-            let mut msg = DescribeClusterResponse::decode_body(rest, version)?;
+            let mut msg: DescribeClusterResponse = decode_lenient(api_key, rest, version)?;
             msg.brokers
                 .retain_mut(|b| map_endpoint(map, b.broker_id, &mut b.host, &mut b.port));
             encode(&header, header_version, &msg, version)?
         }
         RewriteKind::FindCoordinator => {
-            let mut msg = FindCoordinatorResponse::decode_body(rest, version)?;
+            let mut msg: FindCoordinatorResponse = decode_lenient(api_key, rest, version)?;
             if version < 4 && !map_coordinator(map, msg.node_id, &mut msg.host, &mut msg.port) {
                 msg.error_code = COORDINATOR_NOT_AVAILABLE;
             }
@@ -135,7 +135,7 @@ pub fn rewrite_response(
             encode(&header, header_version, &msg, version)?
         }
         RewriteKind::ProduceEndpoints => {
-            let mut msg = ProduceResponse::decode_body(rest, version)?;
+            let mut msg: ProduceResponse = decode_lenient(api_key, rest, version)?;
             if msg.node_endpoints.is_empty() {
                 return Ok(out);
             }
@@ -144,7 +144,7 @@ pub fn rewrite_response(
             encode(&header, header_version, &msg, version)?
         }
         RewriteKind::FetchEndpoints => {
-            let mut msg = FetchResponse::decode_body(rest, version)?;
+            let mut msg: FetchResponse = decode_lenient(api_key, rest, version)?;
             if msg.node_endpoints.is_empty() {
                 return Ok(out);
             }
@@ -155,6 +155,27 @@ pub fn rewrite_response(
     };
     out.body = Some(body);
     Ok(out)
+}
+
+/// Decode a broker's answer, tolerating bytes past the end of the message as Kafka clients do
+/// (librdkafka's mock cluster pads Metadata answers with one); they are dropped and reported
+/// once per API version.
+fn decode_lenient<M: Message>(api_key: i16, body: &[u8], version: i16) -> Result<M, DecodeError> {
+    let (msg, trailing) = M::decode_body_prefix(body, version)?;
+    if trailing > 0 {
+        static REPORTED: Mutex<BTreeSet<(i16, i16)>> = Mutex::new(BTreeSet::new());
+        let first_time = match REPORTED.lock() {
+            Ok(mut seen) => seen.insert((api_key, version)),
+            Err(poisoned) => poisoned.into_inner().insert((api_key, version)),
+        };
+        if first_time {
+            log::warn!(
+                "the broker's {} v{version} answer carries {trailing} bytes past its end; they are dropped",
+                codec::api::api_name(api_key)
+            );
+        }
+    }
+    Ok(msg)
 }
 
 fn encode<M: Message>(

@@ -219,3 +219,24 @@ fn a_response_that_does_not_decode_is_an_error_not_forwarded() {
         rewrite_response(RewriteKind::Metadata, 3, 12, &[0, 0, 0, 42, 0, 1], &map()).unwrap_err();
     assert!(matches!(err, RewriteError::Decode(_)), "{err:?}");
 }
+
+#[test]
+fn bytes_past_the_end_of_a_broker_answer_are_dropped_not_fatal() {
+    let msg = MetadataResponse {
+        brokers: vec![broker(1)],
+        ..MetadataResponse::default()
+    };
+    let mut body = frame(&msg, 3, 12);
+    body.push(0);
+    let new = rewrite_response(RewriteKind::Metadata, 3, 12, &body, &map())
+        .unwrap()
+        .body
+        .unwrap();
+    let back: MetadataResponse = decode(&new, 3, 12);
+    assert_eq!(back.brokers.len(), 1);
+    assert_eq!(
+        new.len(),
+        body.len() - 1 - SECRET_HOST.len() + "gw.example".len(),
+        "the padding is dropped"
+    );
+}

@@ -10,6 +10,8 @@ use codec::messages::api_versions::{ApiVersionsRequest, ApiVersionsResponse};
 use codec::messages::metadata::{MetadataRequest, MetadataResponse};
 use codec::Message;
 
+use crate::routing::api_versions::UNSUPPORTED_VERSION;
+
 use super::control_client::{ControlClient, ControlError};
 use crate::routing::address_book::{BrokerAddress, Brokers};
 
@@ -81,18 +83,30 @@ fn describe_with(client: &mut ControlClient) -> Result<ClusterView, ControlError
     })
 }
 
-/// ApiVersions at v3, falling back to v0 when the broker answers UNSUPPORTED_VERSION.
+/// ApiVersions at v3, falling back to v0 when the broker answers UNSUPPORTED_VERSION. Such an
+/// answer is in v0 form whatever was asked (KIP-511), so its error code is read before the
+/// body is decoded at the version asked for.
 fn api_versions(client: &mut ControlClient) -> Result<ApiVersionsResponse, ControlError> {
     let request = ApiVersionsRequest {
         client_software_name: "kgate".into(),
         client_software_version: env!("CARGO_PKG_VERSION").into(),
         ..ApiVersionsRequest::default()
     };
-    let answer: ApiVersionsResponse = client.call(&request, 3)?;
-    if answer.error_code == 0 {
-        return Ok(answer);
+    let body = client.call_raw(&request, 3)?;
+    if error_code(&body) != Some(UNSUPPORTED_VERSION) {
+        let answer = ApiVersionsResponse::decode_body(&body, 3)
+            .map_err(|e| ControlError(format!("ApiVersions v3 answer: {e}")))?;
+        return check(answer);
     }
     let answer: ApiVersionsResponse = client.call(&ApiVersionsRequest::default(), 0)?;
+    check(answer)
+}
+
+fn error_code(body: &[u8]) -> Option<i16> {
+    codec::Reader::new(body).i16("error code").ok()
+}
+
+fn check(answer: ApiVersionsResponse) -> Result<ApiVersionsResponse, ControlError> {
     if answer.error_code != 0 {
         return Err(ControlError(format!(
             "ApiVersions failed with error code {}",

@@ -74,6 +74,20 @@ impl ControlClient {
         request: &Req,
         version: i16,
     ) -> Result<Resp, ControlError> {
+        let body = self.call_raw(request, version)?;
+        let name = codec::api::api_name(Req::API_KEY);
+        // Trailing bytes are tolerated as Kafka clients tolerate them (see routing::rewrite).
+        Resp::decode_body_prefix(&body, version)
+            .map(|(value, _)| value)
+            .map_err(|e| ControlError(format!("{name} v{version} answer: {e}")))
+    }
+
+    /// Send `request` at `version`; return the answer's body (after the header), undecoded.
+    pub fn call_raw<Req: Message>(
+        &mut self,
+        request: &Req,
+        version: i16,
+    ) -> Result<Vec<u8>, ControlError> {
         let correlation_id = self.next_correlation_id;
         self.next_correlation_id = self.next_correlation_id.wrapping_add(1);
         let header = RequestHeader {
@@ -107,8 +121,7 @@ impl ControlClient {
                 header.correlation_id
             )));
         }
-        Resp::decode_body(r.rest(), version)
-            .map_err(|e| ControlError(format!("{name} v{version} answer: {e}")))
+        Ok(r.rest().to_vec())
     }
 
     fn read_frame(&mut self) -> Result<Vec<u8>, ControlError> {

@@ -47,6 +47,21 @@ pub trait Message: Versioned {
         Ok(value)
     }
 
+    /// Decode a body that may be followed by bytes `version` does not define; returns the value
+    /// and how many such bytes followed it. For answers from peers that pad their responses
+    /// (clients ignore such bytes, so a proxy must not be stricter than they are).
+    fn decode_body_prefix(body: &[u8], version: i16) -> Result<(Self, usize), DecodeError> {
+        if !Self::supports(version) {
+            return Err(DecodeError::UnsupportedVersion {
+                api_key: Self::API_KEY,
+                version,
+            });
+        }
+        let mut r = Reader::new(body);
+        let value = Self::decode(&mut r, version)?;
+        Ok((value, r.remaining()))
+    }
+
     /// The number of bytes [`Message::encode_body`] writes at `version`, counted without
     /// allocating.
     fn encoded_size(&self, version: i16) -> Result<usize, EncodeError> {
