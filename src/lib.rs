@@ -2,6 +2,7 @@
 //! so clients only change their bootstrap address.
 
 pub mod admin;
+pub mod auth;
 pub mod config;
 pub mod gateway;
 pub mod metrics;

@@ -1,0 +1,14 @@
+//! Who a client is. For mTLS that is the subject of the client certificate, rendered as Java
+//! renders it and then passed through Kafka's `ssl.principal.mapping.rules`, so that rules and
+//! ACL principals written for a Kafka broker mean the same thing behind kgate.
+
+pub mod principal_mapping;
+pub mod x509_name;
+
+use principal_mapping::PrincipalMapper;
+
+/// The principal name for a client certificate (DER), as a Kafka broker would derive it.
+pub fn principal_from_cert(cert_der: &[u8], mapper: &PrincipalMapper) -> Result<String, String> {
+    let dn = x509_name::subject_dn(cert_der).map_err(|e| e.to_string())?;
+    mapper.map(&dn)
+}
