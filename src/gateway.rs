@@ -5,22 +5,24 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use crate::admin::{self, AdminState};
-use crate::config::Config;
+use crate::auth::principal_mapping::PrincipalMapper;
+use crate::config::{spec, Config, RoutingMechanism};
 use crate::metrics::Metrics;
 use crate::net::{acceptor, worker};
+use crate::proxy::listener::ListenerKind;
 use crate::proxy::settings::Settings;
+use crate::proxy::shared::ServerTlsState;
 use crate::proxy::shared::Shared;
 use crate::routing::address_book::{AddressBook, BrokerAddress};
 use crate::routing::api_versions::advertised;
+use crate::routing::host_map::HostMap;
 use crate::routing::port_map::PortMap;
 use crate::signals;
+use crate::tls::reload::CurrentServerConfig;
 use crate::upstream::control::{self, ClusterView};
 
 /// Run the gateway until SIGTERM or SIGINT. Errors are start-up failures, worded for the user.
 pub fn run(config: Config) -> Result<(), String> {
-    if config.server_tls.is_some() || config.backend.tls.is_some() {
-        return Err("TLS is configured but this build does not serve it yet".into());
-    }
     signals::install().map_err(|e| format!("cannot install signal handlers: {e}"))?;
     let metrics = Arc::new(Metrics::default());
     let admin_state = Arc::new(AdminState::new(Arc::clone(&metrics)));
@@ -44,7 +46,21 @@ pub fn run(config: Config) -> Result<(), String> {
         })
         .collect();
     let connect_timeout = config.upstream_connect_timeout;
-    let Some(view) = first_cluster_view(&bootstrap, connect_timeout) else {
+    let backend_tls = config
+        .backend
+        .tls
+        .as_ref()
+        .map(crate::tls::client::build)
+        .transpose()?;
+    let server_tls = match &config.server_tls {
+        Some(tls) => Some(ServerTlsState {
+            current: Arc::new(CurrentServerConfig::new(crate::tls::server::build(tls)?)),
+            mapper: PrincipalMapper::parse(&tls.principal_mapping_rules)
+                .map_err(|e| format!("{}: {e}", spec::SSL_PRINCIPAL_MAPPING_RULES.name))?,
+        }),
+        None => None,
+    };
+    let Some(view) = first_cluster_view(&bootstrap, connect_timeout, backend_tls.as_ref()) else {
         admin.stop();
         return Ok(());
     };
@@ -64,17 +80,19 @@ pub fn run(config: Config) -> Result<(), String> {
         metrics,
         open_connections: AtomicUsize::new(0),
         shutting_down: AtomicBool::new(false),
+        server_tls,
+        backend_tls: backend_tls.clone(),
+        host_map: config.routing.sni_port.map(|port| HostMap {
+            advertised_host: config.advertised_host.clone(),
+            prefix: config.routing.host_prefix.clone(),
+            separator: config.routing.host_separator.clone(),
+            port,
+        }),
     });
     shared.book.update(view.brokers);
     admin_state.set_ready();
 
-    let mut listeners = Vec::new();
-    for port in port_map.ports() {
-        listeners.push(
-            acceptor::bind(&bind_host, port, port_map.broker_for(port))
-                .map_err(|e| e.to_string())?,
-        );
-    }
+    let listeners = bind_listeners(&bind_host, &config, &port_map)?;
     let mut links = Vec::new();
     let mut worker_threads = Vec::new();
     for i in 0..config.worker_threads.max(1) {
@@ -108,6 +126,7 @@ pub fn run(config: Config) -> Result<(), String> {
             bootstrap,
             config.metadata_refresh,
             connect_timeout,
+            backend_tls,
             Arc::clone(&stop_refresh),
             move |view: ClusterView| {
                 if shared.book.update(view.brokers) {
@@ -128,6 +147,18 @@ pub fn run(config: Config) -> Result<(), String> {
         .map_err(|e| format!("cannot start the control plane: {e}"))?
     };
 
+    let reloader = match (&config.server_tls, &shared.server_tls) {
+        (Some(tls), Some(state)) => Some(
+            crate::tls::reload::spawn_watcher(
+                tls.clone(),
+                Arc::clone(&state.current),
+                Arc::clone(&stop_refresh),
+            )
+            .map_err(|e| format!("cannot start the TLS file watcher: {e}"))?,
+        ),
+        _ => None,
+    };
+
     while !signals::received() {
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -142,6 +173,9 @@ pub fn run(config: Config) -> Result<(), String> {
     }
     stop_refresh.store(true, Ordering::Release);
     let _ = refresher.join();
+    if let Some(reloader) = reloader {
+        let _ = reloader.join();
+    }
     admin.stop();
     log::info!("kgate stopped");
     Ok(())
@@ -149,10 +183,14 @@ pub fn run(config: Config) -> Result<(), String> {
 
 /// Ask the cluster about itself until it answers, backing off up to 5 s between tries. Returns
 /// `None` when a shutdown signal arrives first.
-fn first_cluster_view(bootstrap: &[BrokerAddress], timeout: Duration) -> Option<ClusterView> {
+fn first_cluster_view(
+    bootstrap: &[BrokerAddress],
+    timeout: Duration,
+    tls: Option<&Arc<rustls::ClientConfig>>,
+) -> Option<ClusterView> {
     let mut backoff = Duration::from_millis(200);
     loop {
-        match control::describe_cluster(bootstrap, timeout) {
+        match control::describe_cluster(bootstrap, timeout, tls) {
             Ok(view) => {
                 log::info!(
                     "cluster answered: brokers {:?}",
@@ -173,6 +211,37 @@ fn first_cluster_view(bootstrap: &[BrokerAddress], timeout: Duration) -> Option<
         }
         backoff = (backoff * 2).min(Duration::from_secs(5));
     }
+}
+
+/// The listeners for the routing shape: one per broker port (port routing), the SNI port
+/// (host routing), or both.
+fn bind_listeners(
+    bind_host: &str,
+    config: &Config,
+    port_map: &PortMap,
+) -> Result<Vec<acceptor::Listener>, String> {
+    let mut listeners = Vec::new();
+    if config.routing.mechanism == RoutingMechanism::Port {
+        for port in port_map.ports() {
+            let kind = ListenerKind::Port {
+                broker_id: port_map.broker_for(port),
+            };
+            listeners.push(acceptor::bind(bind_host, port, kind).map_err(|e| e.to_string())?);
+        }
+    }
+    if let Some(port) = config.routing.sni_port {
+        let listener = acceptor::bind(bind_host, port, ListenerKind::Sni)
+            .map_err(|e| format!("{e} (GATEWAY_SNI_PORT)"))?;
+        log::info!(
+            "host routing on {bind_host}:{port}: bootstrap {}, brokers {}<id>{}{}",
+            config.advertised_host,
+            config.routing.host_prefix,
+            config.routing.host_separator,
+            config.advertised_host
+        );
+        listeners.push(listener);
+    }
+    Ok(listeners)
 }
 
 /// The port map from the configuration, with unset values taken from the cluster.

@@ -10,4 +10,5 @@ pub mod net;
 pub mod proxy;
 pub mod routing;
 pub mod signals;
+pub mod tls;
 pub mod upstream;

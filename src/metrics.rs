@@ -4,8 +4,10 @@
 //! A scrape reads each counter independently, so a page may mix values from slightly different
 //! instants; each counter on its own is exact.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::sync::Mutex;
 
 use codec::api::api_info;
 
@@ -35,7 +37,13 @@ pub struct Metrics {
     connection_limit_rejects: AtomicU64,
     idle_closes: AtomicU64,
     apis: [ApiCounters; KEYED_APIS + 1],
+    /// Completed TLS handshakes by principal. Once per connection, not per request, so a lock
+    /// is cheap here; the map is capped so that random names cannot grow it without bound.
+    tls_handshakes: Mutex<BTreeMap<String, u64>>,
 }
+
+/// Distinct principal labels kept; later ones are counted under `(other)`.
+const MAX_PRINCIPAL_LABELS: usize = 1000;
 
 impl Default for Metrics {
     fn default() -> Self {
@@ -74,7 +82,22 @@ impl Metrics {
             connection_limit_rejects: AtomicU64::new(0),
             idle_closes: AtomicU64::new(0),
             apis: std::array::from_fn(|_| ApiCounters::default()),
+            tls_handshakes: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// A TLS client completed its handshake as `principal`.
+    pub fn tls_handshake(&self, principal: &str) {
+        let mut map = match self.tls_handshakes.lock() {
+            Ok(map) => map,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let key = if map.contains_key(principal) || map.len() < MAX_PRINCIPAL_LABELS {
+            principal.to_owned()
+        } else {
+            "(other)".to_owned()
+        };
+        *map.entry(key).or_insert(0) += 1;
     }
 
     /// A client connection is now being served (pair with [`Metrics::connection_closed`]).
@@ -237,6 +260,20 @@ impl Metrics {
                 sample(&mut out, "kgate_rewrites_total", &labels, t.rewrites);
             }
         }
+        family(
+            &mut out,
+            "kgate_tls_handshakes_total",
+            "counter",
+            "TLS client handshakes completed, by mapped principal (ANONYMOUS without a certificate).",
+        );
+        let handshakes = match self.tls_handshakes.lock() {
+            Ok(map) => map.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        for (principal, count) in handshakes {
+            let labels = format!("principal=\"{}\"", escape_label(&principal));
+            sample(&mut out, "kgate_tls_handshakes_total", &labels, count);
+        }
         out
     }
 
@@ -306,6 +343,14 @@ impl Totals {
 }
 
 // Writing to a String cannot fail, so the fmt::Result is ignored.
+/// A label value in the exposition format: backslash, double quote and newline escaped.
+fn escape_label(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
 fn family(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
 }
@@ -492,5 +537,41 @@ mod tests {
             Some(8000.0)
         );
         assert_eq!(get(&s, "kgate_connections_accepted_total"), Some(4000.0));
+    }
+}
+
+#[cfg(test)]
+mod tls_label_tests {
+    use super::*;
+
+    #[test]
+    fn principals_are_counted_and_escaped() {
+        let m = Metrics::new();
+        m.tls_handshake("CN=alice,O=kgate");
+        m.tls_handshake("CN=alice,O=kgate");
+        m.tls_handshake("CN=\"quoted\\\\\"");
+        let text = m.render_prometheus();
+        assert!(
+            text.contains("kgate_tls_handshakes_total{principal=\"CN=alice,O=kgate\"} 2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("kgate_tls_handshakes_total{principal=\"CN=\\\"quoted\\\\\\\\\\\"\"} 1"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn principal_labels_are_capped() {
+        let m = Metrics::new();
+        for i in 0..MAX_PRINCIPAL_LABELS + 5 {
+            m.tls_handshake(&format!("CN=user{i}"));
+        }
+        let text = m.render_prometheus();
+        assert!(
+            text.contains("principal=\"(other)\"} 5"),
+            "{}",
+            &text[text.len().saturating_sub(300)..]
+        );
     }
 }

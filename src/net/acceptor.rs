@@ -12,6 +12,7 @@ use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
 
 use super::worker::{NewConnection, WorkerLink};
+use crate::proxy::listener::ListenerKind;
 use crate::proxy::shared::Shared;
 
 /// A bound listening socket and the broker its port stands for.
@@ -19,14 +20,14 @@ use crate::proxy::shared::Shared;
 pub struct Listener {
     /// The socket.
     pub socket: TcpListener,
-    /// The broker id the port stands for (`None` for a spare port: any broker).
-    pub broker_id: Option<i32>,
+    /// What the port promises its connections.
+    pub kind: ListenerKind,
     /// The bound address, for logs.
     pub addr: SocketAddr,
 }
 
 /// Bind `host:port` for the gateway, with a message naming the variable on failure.
-pub fn bind(host: &str, port: u16, broker_id: Option<i32>) -> io::Result<Listener> {
+pub fn bind(host: &str, port: u16, kind: ListenerKind) -> io::Result<Listener> {
     let std_listener = std::net::TcpListener::bind((host, port)).map_err(|e| {
         io::Error::new(
             e.kind(),
@@ -37,7 +38,7 @@ pub fn bind(host: &str, port: u16, broker_id: Option<i32>) -> io::Result<Listene
     let addr = std_listener.local_addr()?;
     Ok(Listener {
         socket: TcpListener::from_std(std_listener),
-        broker_id,
+        kind,
         addr,
     })
 }
@@ -105,9 +106,9 @@ impl Acceptor {
             let Some(listener) = self.listeners.get(index) else {
                 return;
             };
-            let broker_id = listener.broker_id;
+            let kind = listener.kind;
             match listener.socket.accept() {
-                Ok((stream, peer)) => self.dispatch(stream, peer, broker_id),
+                Ok((stream, peer)) => self.dispatch(stream, peer, kind),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
@@ -119,7 +120,7 @@ impl Acceptor {
         }
     }
 
-    fn dispatch(&mut self, stream: mio::net::TcpStream, peer: SocketAddr, broker_id: Option<i32>) {
+    fn dispatch(&mut self, stream: mio::net::TcpStream, peer: SocketAddr, listener: ListenerKind) {
         let max = self.shared.settings.max_connections;
         let open = self.shared.open_connections.fetch_add(1, Ordering::AcqRel);
         if open >= max {
@@ -139,7 +140,7 @@ impl Acceptor {
         if let Err(e) = worker.send(NewConnection {
             stream,
             peer,
-            broker_id,
+            listener,
         }) {
             self.shared.open_connections.fetch_sub(1, Ordering::AcqRel);
             log::error!("connection from {peer} dropped: {e}");

@@ -2,4 +2,5 @@
 
 pub mod acceptor;
 pub mod buffer;
+pub mod transport;
 pub mod worker;

@@ -12,8 +12,11 @@ use std::time::{Duration, Instant};
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token, Waker};
 
+use crate::net::transport::Transport;
 use crate::proxy::connection::{Close, Connection};
+use crate::proxy::listener::ListenerKind;
 use crate::proxy::shared::Shared;
+use crate::proxy::upstream::Upstream;
 
 /// How often timeouts and shutdown progress are checked when no event arrives.
 const TICK: Duration = Duration::from_millis(200);
@@ -27,8 +30,8 @@ pub struct NewConnection {
     pub stream: std::net::TcpStream,
     /// The client's address.
     pub peer: SocketAddr,
-    /// The broker the listening port stands for, if any.
-    pub broker_id: Option<i32>,
+    /// The listener it came in on.
+    pub listener: ListenerKind,
 }
 
 /// The acceptor's way to a worker.
@@ -110,16 +113,14 @@ impl Worker {
                 // Errors and hang-ups are observed by reading or writing, so they count as both.
                 let readable = event.is_readable() || event.is_read_closed() || event.is_error();
                 let writable = event.is_writable() || event.is_write_closed() || event.is_error();
-                let ready = if upstream_side {
-                    &mut conn.upstream_ready
-                } else {
-                    &mut conn.client_ready
+                let ready = match (upstream_side, conn.upstream.as_mut()) {
+                    (true, Some(up)) => &mut up.ready,
+                    (true, None) => continue,
+                    (false, _) => &mut conn.client_ready,
                 };
                 ready.readable |= readable;
                 ready.writable |= writable;
-                if let Err(close) = conn.pump() {
-                    self.close(slot, close);
-                }
+                self.pump(slot);
             }
             self.check_timeouts();
             if self.shared.shutting_down.load(Ordering::Acquire) && self.drain_for_shutdown() {
@@ -137,40 +138,89 @@ impl Worker {
         }
     }
 
+    /// Pump one connection; once a host-routed client has named its broker, connect to it.
+    fn pump(&mut self, slot: usize) {
+        let Some(Some(conn)) = self.slots.get_mut(slot) else {
+            return;
+        };
+        let mut result = conn.pump();
+        if result.is_ok() {
+            if let Some(route) = conn.sni_route() {
+                result = route.and_then(|target| self.attach(slot, target));
+                if result.is_ok() {
+                    if let Some(Some(conn)) = self.slots.get_mut(slot) {
+                        result = conn.pump();
+                    }
+                }
+            }
+        }
+        if let Err(close) = result {
+            self.close(slot, close);
+        }
+    }
+
     fn open(&mut self, new: NewConnection) {
         let NewConnection {
             stream,
             peer,
-            broker_id,
+            listener,
         } = new;
-        match self.connect_upstream(broker_id) {
-            Ok((upstream, upstream_addr, target)) => {
-                let client = TcpStream::from_std(stream);
-                let _ = client.set_nodelay(true);
-                let conn = Connection::new(
-                    client,
-                    peer,
-                    upstream,
-                    upstream_addr,
-                    target,
-                    Arc::clone(&self.shared),
-                );
-                self.insert(conn);
-            }
-            Err(e) => {
-                self.shared.metrics.upstream_error();
-                self.release_count();
-                log::warn!("connection from {peer} closed: {e}");
+        let sock = TcpStream::from_std(stream);
+        let _ = sock.set_nodelay(true);
+        let client = match &self.shared.server_tls {
+            Some(tls) => match rustls::ServerConnection::new(tls.current.get()) {
+                Ok(server) => Transport::tls(sock, server),
+                Err(e) => {
+                    self.release_count();
+                    log::error!("connection from {peer} closed: cannot start TLS: {e}");
+                    return;
+                }
+            },
+            None => Transport::Plain(sock),
+        };
+        let conn = Connection::new(client, peer, listener, Arc::clone(&self.shared));
+        let Some(slot) = self.insert(conn) else {
+            return;
+        };
+        if let ListenerKind::Port { broker_id } = listener {
+            if let Err(close) = self.attach(slot, broker_id) {
+                self.close(slot, close);
             }
         }
     }
 
-    /// Start connecting to the broker a listener stands for, or any broker for a port that
-    /// serves as a bootstrap address.
-    fn connect_upstream(
-        &self,
-        broker_id: Option<i32>,
-    ) -> io::Result<(TcpStream, SocketAddr, Option<i32>)> {
+    /// Connect the connection in `slot` to `target` (a broker id, or any broker) and register
+    /// the new socket.
+    fn attach(&mut self, slot: usize, target: Option<i32>) -> Result<(), Close> {
+        let mut upstream = self
+            .connect_upstream(target)
+            .map_err(Close::UpstreamError)?;
+        self.poll
+            .registry()
+            .register(
+                upstream.transport.socket(),
+                Token(2 * slot + 1),
+                Interest::READABLE | Interest::WRITABLE,
+            )
+            .map_err(Close::UpstreamError)?;
+        let Some(Some(conn)) = self.slots.get_mut(slot) else {
+            return Ok(());
+        };
+        let to = upstream
+            .broker_id
+            .map_or_else(|| "any broker".to_owned(), |id| format!("broker {id}"));
+        log::info!(
+            "connection from {} opened, to {to} at {}",
+            conn.peer,
+            upstream.addr
+        );
+        conn.attach_upstream(upstream);
+        Ok(())
+    }
+
+    /// Start connecting to broker `broker_id`, or to any broker for a bootstrap connection or
+    /// a port whose broker the cluster does not have.
+    fn connect_upstream(&self, broker_id: Option<i32>) -> io::Result<Upstream> {
         let book = &self.shared.book;
         let (address, target) = match broker_id.and_then(|id| book.broker(id).map(|a| (a, id))) {
             Some((address, id)) => (address, Some(id)),
@@ -190,40 +240,46 @@ impl Worker {
                     format!("broker host {} does not resolve", address.host),
                 )
             })?;
-        Ok((TcpStream::connect(addr)?, addr, target))
+        let sock = TcpStream::connect(addr)?;
+        let transport = match &self.shared.backend_tls {
+            Some(config) => {
+                let name = crate::tls::client::server_name(&address.host)
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+                let client =
+                    rustls::ClientConnection::new(Arc::clone(config), name).map_err(|e| {
+                        io::Error::other(format!("cannot start TLS to the broker: {e}"))
+                    })?;
+                Transport::tls(sock, client)
+            }
+            None => Transport::Plain(sock),
+        };
+        Ok(Upstream::new(transport, addr, target))
     }
 
-    fn insert(&mut self, mut conn: Connection) {
+    fn insert(&mut self, mut conn: Connection) -> Option<usize> {
         let slot = self.free.pop().unwrap_or_else(|| {
             self.slots.push(None);
             self.slots.len() - 1
         });
-        let registry = self.poll.registry();
-        let both = Interest::READABLE | Interest::WRITABLE;
-        let registered = registry
-            .register(&mut conn.client, Token(2 * slot), both)
-            .and_then(|()| registry.register(&mut conn.upstream, Token(2 * slot + 1), both));
+        let registered = self.poll.registry().register(
+            conn.client.socket(),
+            Token(2 * slot),
+            Interest::READABLE | Interest::WRITABLE,
+        );
         if let Err(e) = registered {
             log::error!(
-                "connection from {} closed: cannot register sockets: {e}",
+                "connection from {} closed: cannot register its socket: {e}",
                 conn.peer
             );
             self.free.push(slot);
             self.release_count();
-            return;
+            return None;
         }
         self.shared.metrics.connection_opened();
-        let target = conn
-            .broker_id
-            .map_or_else(|| "any broker".to_owned(), |id| format!("broker {id}"));
-        log::info!(
-            "connection from {} opened, to {target} at {}",
-            conn.peer,
-            conn.upstream_addr
-        );
         if let Some(entry) = self.slots.get_mut(slot) {
             *entry = Some(conn);
         }
+        Some(slot)
     }
 
     fn close(&mut self, slot: usize, why: Close) {
@@ -231,8 +287,10 @@ impl Worker {
             return;
         };
         let registry = self.poll.registry();
-        let _ = registry.deregister(&mut conn.client);
-        let _ = registry.deregister(&mut conn.upstream);
+        let _ = registry.deregister(conn.client.socket());
+        if let Some(up) = conn.upstream.as_mut() {
+            let _ = registry.deregister(up.transport.socket());
+        }
         self.free.push(slot);
         self.release_count();
         self.shared.metrics.connection_closed();
@@ -247,7 +305,8 @@ impl Worker {
             Close::UpstreamClosed
             | Close::UpstreamError(_)
             | Close::ConnectTimeout
-            | Close::BadResponse(_) => {
+            | Close::BadResponse(_)
+            | Close::BrokerGone => {
                 self.shared.metrics.upstream_error();
                 log::warn!("connection from {} closed: {why}", conn.peer);
             }
@@ -266,13 +325,19 @@ impl Worker {
         let mut expired = Vec::new();
         for (slot, conn) in self.slots.iter().enumerate() {
             let Some(conn) = conn else { continue };
+            let connecting_since = match &conn.upstream {
+                Some(up) if !up.connected => Some(up.started),
+                Some(_) => None,
+                // Host routing: still waiting for the client's TLS handshake to name a broker.
+                None => Some(conn.accepted),
+            };
             if conn
-                .broker_id
+                .broker_id()
                 .is_some_and(|id| !brokers.by_id.contains_key(&id))
             {
                 expired.push((slot, Close::BrokerGone));
-            } else if !conn.upstream_connected
-                && now.duration_since(conn.connect_started) > settings.connect_timeout
+            } else if connecting_since
+                .is_some_and(|t| now.duration_since(t) > settings.connect_timeout)
             {
                 expired.push((slot, Close::ConnectTimeout));
             } else if settings

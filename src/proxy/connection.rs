@@ -13,14 +13,19 @@ use std::time::Instant;
 use codec::api::{api_name, keys};
 use codec::frame::{frame_size, split_frame, Status, SIZE_PREFIX};
 use codec::header::{peek_correlation_id, peek_request};
-use mio::net::TcpStream;
 
 use super::inflight::{Action, Answer, InFlight, InFlightQueue};
+use super::listener::ListenerKind;
+use super::principal::tls_principal;
 use super::request::produce_acks;
 use super::settings::{MAX_RESPONSE_FRAME, QUEUE_CAP};
 use super::shared::Shared;
+use super::upstream::Upstream;
 use crate::net::buffer::{ByteQueue, IoOutcome};
+use crate::net::transport::Transport;
+use crate::routing::advertise::Advertise;
 use crate::routing::api_versions;
+use crate::routing::host_map::SniTarget;
 use crate::routing::rewrite::{rewrite_response, RewriteKind};
 
 /// Read from a socket in steps of at most this many bytes beyond a pending frame.
@@ -51,6 +56,12 @@ pub enum Close {
     Shutdown,
     /// The cluster no longer lists the broker this connection is for.
     BrokerGone,
+    /// A TLS ClientHello arrived on a plaintext listener.
+    TlsOnPlaintext,
+    /// Host routing could not pick a broker.
+    Sni(String),
+    /// The client's identity could not be established.
+    Authentication(String),
 }
 
 impl std::fmt::Display for Close {
@@ -67,6 +78,12 @@ impl std::fmt::Display for Close {
             Self::ConnectTimeout => write!(f, "broker did not accept the connection in time"),
             Self::Shutdown => write!(f, "gateway shutting down"),
             Self::BrokerGone => write!(f, "the broker left the cluster"),
+            Self::TlsOnPlaintext => write!(
+                f,
+                "the client is using TLS against a plaintext listener (set GATEWAY_SECURITY_PROTOCOL=SSL, or use a plaintext client)"
+            ),
+            Self::Sni(why) => write!(f, "SNI routing: {why}"),
+            Self::Authentication(why) => write!(f, "authentication failed: {why}"),
         }
     }
 }
@@ -83,28 +100,25 @@ pub struct Readiness {
 /// A client connection paired with its upstream connection.
 #[derive(Debug)]
 pub struct Connection {
-    /// The client's socket.
-    pub client: TcpStream,
+    /// The client's socket, plain or TLS.
+    pub client: Transport,
     /// The client's address, for logs.
     pub peer: SocketAddr,
-    /// The broker's socket.
-    pub upstream: TcpStream,
-    /// The broker this connection is for (`None`: a bootstrap connection to any broker).
-    pub broker_id: Option<i32>,
-    /// The upstream address, for logs.
-    pub upstream_addr: SocketAddr,
+    /// The listener the client came in on.
+    pub listener: ListenerKind,
     /// Client socket readiness.
     pub client_ready: Readiness,
-    /// Broker socket readiness.
-    pub upstream_ready: Readiness,
-    /// True once the upstream TCP handshake has completed.
-    pub upstream_connected: bool,
-    /// When the upstream connect started.
-    pub connect_started: Instant,
+    /// The broker connection; `None` until the broker is known (host routing waits for SNI).
+    pub upstream: Option<Upstream>,
+    /// When the client was accepted.
+    pub accepted: Instant,
     /// Last time bytes moved in either direction.
     pub last_activity: Instant,
     /// When set, no new requests are read; the connection closes once in-flight work is done.
     pub draining: bool,
+    /// The TLS client's principal, once its handshake is done.
+    pub principal: Option<String>,
+    seen_request: bool,
     client_in: ByteQueue,
     client_out: ByteQueue,
     upstream_in: ByteQueue,
@@ -114,28 +128,26 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Pair an accepted client with a broker connection being established.
+    /// A newly accepted client; the broker connection is attached with
+    /// [`Connection::attach_upstream`].
     pub fn new(
-        client: TcpStream,
+        client: Transport,
         peer: SocketAddr,
-        upstream: TcpStream,
-        upstream_addr: SocketAddr,
-        broker_id: Option<i32>,
+        listener: ListenerKind,
         shared: Arc<Shared>,
     ) -> Self {
         let now = Instant::now();
         Self {
             client,
             peer,
-            upstream,
-            broker_id,
-            upstream_addr,
+            listener,
             client_ready: Readiness::default(),
-            upstream_ready: Readiness::default(),
-            upstream_connected: false,
-            connect_started: now,
+            upstream: None,
+            accepted: now,
             last_activity: now,
             draining: false,
+            principal: None,
+            seen_request: false,
             client_in: ByteQueue::default(),
             client_out: ByteQueue::default(),
             upstream_in: ByteQueue::default(),
@@ -145,39 +157,61 @@ impl Connection {
         }
     }
 
-    /// True when a draining connection has nothing left to do.
-    pub fn drained(&self) -> bool {
-        self.inflight.is_empty() && self.client_out.is_empty() && self.upstream_out.is_empty()
+    /// Attach the broker connection; requests read so far are already queued for it.
+    pub fn attach_upstream(&mut self, upstream: Upstream) {
+        self.upstream = Some(upstream);
     }
 
-    /// Check whether a pending upstream connect has completed.
-    fn check_upstream_connected(&mut self) -> Result<(), Close> {
-        if self.upstream_connected || !self.upstream_ready.writable {
-            return Ok(());
+    /// The broker this connection is for, if one.
+    pub fn broker_id(&self) -> Option<i32> {
+        self.upstream.as_ref().and_then(|u| u.broker_id)
+    }
+
+    /// For a host-routed connection still without a broker: where its SNI name points, once
+    /// known (`Ok(None)`: the bootstrap name, any broker), or why it cannot be served.
+    pub fn sni_route(&self) -> Option<Result<Option<i32>, Close>> {
+        if self.upstream.is_some() || self.listener != ListenerKind::Sni {
+            return None;
         }
-        if let Some(e) = self.upstream.take_error().map_err(Close::UpstreamError)? {
-            return Err(Close::UpstreamError(e));
-        }
-        match self.upstream.peer_addr() {
-            Ok(_) => {
-                self.upstream_connected = true;
-                let _ = self.upstream.set_nodelay(true);
-                Ok(())
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => {
-                self.upstream_ready.writable = false;
-                Ok(())
-            }
-            Err(e) => Err(Close::UpstreamError(e)),
-        }
+        let Some(name) = self.client.sni() else {
+            return (!self.client.is_handshaking())
+                .then(|| Err(Close::Sni("the client sent no SNI name".into())));
+        };
+        let Some(map) = self.shared.host_map.as_ref() else {
+            return Some(Err(Close::Sni("host routing is not configured".into())));
+        };
+        Some(match map.target(name) {
+            Some(SniTarget::Bootstrap) => Ok(None),
+            Some(SniTarget::Broker(id)) if self.shared.book.broker(id).is_some() => Ok(Some(id)),
+            Some(SniTarget::Broker(id)) => Err(Close::Sni(format!(
+                "SNI name {name:?} is broker {id}, which the cluster does not have"
+            ))),
+            None => Err(Close::Sni(format!("unknown SNI name {name:?}"))),
+        })
+    }
+
+    /// True when a draining connection has nothing left to do.
+    pub fn drained(&self) -> bool {
+        self.inflight.is_empty()
+            && self.client_out.is_empty()
+            && self.upstream_out.is_empty()
+            && !self.client.has_pending_output()
     }
 
     /// Move bytes until no side can make progress.
     pub fn pump(&mut self) -> Result<(), Close> {
-        self.check_upstream_connected()?;
+        if let Some(upstream) = &mut self.upstream {
+            upstream.check_connected()?;
+        }
         loop {
-            let mut progress = false;
+            let mut progress =
+                flush_tls(&mut self.client, &mut self.client_ready).map_err(Close::ClientError)?;
             progress |= self.read_client()?;
+            self.after_client_handshake()?;
+            if let Some(up) = self.upstream.as_mut().filter(|u| u.connected) {
+                progress |=
+                    flush_tls(&mut up.transport, &mut up.ready).map_err(Close::UpstreamError)?;
+            }
             progress |= self.write_upstream()?;
             progress |= self.read_upstream()?;
             progress |= self.write_client()?;
@@ -186,6 +220,31 @@ impl Connection {
             }
             self.last_activity = Instant::now();
         }
+    }
+
+    /// Once a TLS client's handshake is done: its principal, logged and counted once.
+    fn after_client_handshake(&mut self) -> Result<(), Close> {
+        if self.principal.is_some() || self.client.is_handshaking() {
+            return Ok(());
+        }
+        let Some(tls) = self.shared.server_tls.as_ref() else {
+            return Ok(());
+        };
+        if !matches!(self.client, Transport::Tls(_)) {
+            return Ok(());
+        }
+        let name = tls_principal(&self.client, &tls.mapper).map_err(Close::Authentication)?;
+        self.shared.metrics.tls_handshake(&name);
+        log::info!(
+            "connection from {}: TLS established{}, principal=User:{name}",
+            self.peer,
+            self.client
+                .sni()
+                .map(|sni| format!(" (SNI {sni})"))
+                .unwrap_or_default()
+        );
+        self.principal = Some(name);
+        Ok(())
     }
 
     fn read_client(&mut self) -> Result<bool, Close> {
@@ -209,20 +268,20 @@ impl Connection {
     }
 
     fn read_upstream(&mut self) -> Result<bool, Close> {
-        if !self.upstream_connected
-            || !self.upstream_ready.readable
-            || self.client_out.len() >= QUEUE_CAP
-        {
+        let Some(up) = self.upstream.as_mut() else {
+            return Ok(false);
+        };
+        if !up.connected || !up.ready.readable || self.client_out.len() >= QUEUE_CAP {
             return Ok(false);
         }
         let before = self.upstream_in.len();
         let limit = pending_frame_len(&self.upstream_in).max(READ_LIMIT);
         let outcome = self
             .upstream_in
-            .read_from(&mut self.upstream, limit)
+            .read_from(&mut up.transport, limit)
             .map_err(Close::UpstreamError)?;
         match outcome {
-            IoOutcome::WouldBlock => self.upstream_ready.readable = false,
+            IoOutcome::WouldBlock => up.ready.readable = false,
             IoOutcome::Closed => return Err(Close::UpstreamClosed),
             IoOutcome::LimitReached => {}
         }
@@ -232,17 +291,19 @@ impl Connection {
     }
 
     fn write_upstream(&mut self) -> Result<bool, Close> {
-        if !self.upstream_connected || !self.upstream_ready.writable || self.upstream_out.is_empty()
-        {
+        let Some(up) = self.upstream.as_mut() else {
+            return Ok(false);
+        };
+        if !up.connected || !up.ready.writable || self.upstream_out.is_empty() {
             return Ok(false);
         }
         let before = self.upstream_out.len();
         let drained = self
             .upstream_out
-            .write_to(&mut self.upstream)
+            .write_to(&mut up.transport)
             .map_err(Close::UpstreamError)?;
-        if !drained {
-            self.upstream_ready.writable = false;
+        if !drained && up.transport.socket_write_blocked() {
+            up.ready.writable = false;
         }
         Ok(self.upstream_out.len() < before)
     }
@@ -256,7 +317,7 @@ impl Connection {
             .client_out
             .write_to(&mut self.client)
             .map_err(Close::ClientError)?;
-        if !drained {
+        if !drained && self.client.socket_write_blocked() {
             self.client_ready.writable = false;
         }
         Ok(self.client_out.len() < before)
@@ -265,6 +326,14 @@ impl Connection {
     /// Take every complete request frame from the client's queue and route it.
     fn handle_requests(&mut self) -> Result<(), Close> {
         let max = self.shared.settings.max_frame_bytes;
+        if !self.seen_request && self.client_in.len() >= 2 {
+            if matches!(self.client, Transport::Plain(_))
+                && looks_like_tls(self.client_in.as_slice())
+            {
+                return Err(Close::TlsOnPlaintext);
+            }
+            self.seen_request = true;
+        }
         loop {
             let frame = match split_frame(self.client_in.as_slice(), max) {
                 Ok(Status::Complete(frame)) => frame,
@@ -335,7 +404,15 @@ impl Connection {
             }
             match entry.action {
                 Action::Rewrite(kind) => {
-                    rewrite_into(&self.shared, &mut self.client_out, kind, &entry, frame.body)?;
+                    let map = self.shared.advertiser(self.listener);
+                    rewrite_into(
+                        &self.shared,
+                        map,
+                        &mut self.client_out,
+                        kind,
+                        &entry,
+                        frame.body,
+                    )?;
                 }
                 _ => {
                     let bytes = self.upstream_in.as_slice().get(..len).unwrap_or_default();
@@ -364,25 +441,20 @@ impl Connection {
 /// Rewrite a broker's response and queue it for the client.
 fn rewrite_into(
     shared: &Shared,
+    map: &dyn Advertise,
     client_out: &mut ByteQueue,
     kind: RewriteKind,
     entry: &InFlight,
     body: &[u8],
 ) -> Result<(), Close> {
-    let rewritten = rewrite_response(
-        kind,
-        entry.api_key,
-        entry.api_version,
-        body,
-        &shared.port_map,
-    )
-    .map_err(|e| {
-        Close::BadResponse(format!(
-            "{} v{}: {e}",
-            api_name(entry.api_key),
-            entry.api_version
-        ))
-    })?;
+    let rewritten =
+        rewrite_response(kind, entry.api_key, entry.api_version, body, map).map_err(|e| {
+            Close::BadResponse(format!(
+                "{} v{}: {e}",
+                api_name(entry.api_key),
+                entry.api_version
+            ))
+        })?;
     if let Some(brokers) = rewritten.learnt {
         if shared.book.update(brokers) {
             log::info!(
@@ -403,6 +475,24 @@ fn rewrite_into(
         .metrics
         .response(entry.api_key, out.len() + SIZE_PREFIX);
     Ok(())
+}
+
+/// A TLS record header (handshake, TLS 1.x) where a Kafka frame should start: a TLS client on
+/// a plaintext listener.
+fn looks_like_tls(bytes: &[u8]) -> bool {
+    matches!(bytes, [0x16, 0x03, ..])
+}
+
+/// Flush pending TLS records when the socket is writable; true if any went out.
+fn flush_tls(transport: &mut Transport, ready: &mut Readiness) -> io::Result<bool> {
+    if !ready.writable || !transport.has_pending_output() {
+        return Ok(false);
+    }
+    let done = transport.flush_pending()?;
+    if !done && transport.socket_write_blocked() {
+        ready.writable = false;
+    }
+    Ok(done)
 }
 
 /// The bytes a queue must hold for the frame at its head to be complete, or 0 if unknown.

@@ -2,6 +2,9 @@
 
 pub mod connection;
 pub mod inflight;
+pub mod listener;
+pub mod principal;
 pub mod request;
 pub mod settings;
 pub mod shared;
+pub mod upstream;

@@ -5,10 +5,15 @@ use std::sync::{Arc, RwLock};
 
 use codec::messages::api_versions::ApiVersionsResponse;
 
+use super::listener::ListenerKind;
 use super::settings::Settings;
+use crate::auth::principal_mapping::PrincipalMapper;
 use crate::metrics::Metrics;
 use crate::routing::address_book::AddressBook;
+use crate::routing::advertise::Advertise;
+use crate::routing::host_map::HostMap;
 use crate::routing::port_map::PortMap;
+use crate::tls::reload::CurrentServerConfig;
 
 /// Read-mostly state shared by the acceptor, the workers and the control plane.
 #[derive(Debug)]
@@ -27,9 +32,32 @@ pub struct Shared {
     pub open_connections: AtomicUsize,
     /// Set once shutdown has begun.
     pub shutting_down: AtomicBool,
+    /// Server-side TLS, when clients connect over TLS.
+    pub server_tls: Option<ServerTlsState>,
+    /// Client-side TLS towards brokers, when the cluster requires it.
+    pub backend_tls: Option<Arc<rustls::ClientConfig>>,
+    /// Host-routing names, when an SNI listener runs.
+    pub host_map: Option<HostMap>,
+}
+
+/// What every TLS client connection needs.
+#[derive(Debug)]
+pub struct ServerTlsState {
+    /// The server configuration in force (replaced when the files change).
+    pub current: Arc<CurrentServerConfig>,
+    /// `GATEWAY_SSL_PRINCIPAL_MAPPING_RULES`.
+    pub mapper: PrincipalMapper,
 }
 
 impl Shared {
+    /// How answers name brokers to a client of `listener`.
+    pub fn advertiser(&self, listener: ListenerKind) -> &dyn Advertise {
+        match (listener, &self.host_map) {
+            (ListenerKind::Sni, Some(hosts)) => hosts,
+            _ => &self.port_map,
+        }
+    }
+
     /// The current ApiVersions answer.
     pub fn api_versions(&self) -> Arc<ApiVersionsResponse> {
         match self.api_versions.read() {

@@ -14,7 +14,7 @@ use codec::messages::produce::ProduceResponse;
 use codec::{DecodeError, EncodeError, Message, Reader};
 
 use super::address_book::{BrokerAddress, Brokers};
-use super::port_map::PortMap;
+use super::advertise::Advertise;
 
 /// Kafka's COORDINATOR_NOT_AVAILABLE: makes the client look the coordinator up again.
 const COORDINATOR_NOT_AVAILABLE: i16 = 15;
@@ -97,7 +97,7 @@ pub fn rewrite_response(
     api_key: i16,
     version: i16,
     body: &[u8],
-    map: &PortMap,
+    map: &dyn Advertise,
 ) -> Result<Rewritten, RewriteError> {
     let header_version = response_header_version(api_key, version);
     let mut r = Reader::new(body);
@@ -206,13 +206,13 @@ fn learn<'a>(brokers: impl Iterator<Item = (i32, &'a str, i32)>) -> Brokers {
     learnt
 }
 
-/// Replace a broker's address with the gateway's. A broker outside the port range cannot be
-/// served: it is reported (once per id) and the caller drops it, rather than leaking it.
-fn map_endpoint(map: &PortMap, node_id: i32, host: &mut String, port: &mut i32) -> bool {
-    match map.port_for(node_id) {
-        Some(gateway_port) => {
-            host.clone_from(&map.advertised_host);
-            *port = i32::from(gateway_port);
+/// Replace a broker's address with the gateway's. A broker the gateway cannot serve is
+/// reported (once per id) and the caller drops it, rather than leaking it.
+fn map_endpoint(map: &dyn Advertise, node_id: i32, host: &mut String, port: &mut i32) -> bool {
+    match map.endpoint(node_id) {
+        Some((gateway_host, gateway_port)) => {
+            *host = gateway_host;
+            *port = gateway_port;
             true
         }
         None => {
@@ -224,7 +224,7 @@ fn map_endpoint(map: &PortMap, node_id: i32, host: &mut String, port: &mut i32) 
 
 /// A coordinator answer with an error carries no usable address (node -1, host ""); it is
 /// blanked rather than mapped so that nothing of the broker's remains.
-fn map_coordinator(map: &PortMap, node_id: i32, host: &mut String, port: &mut i32) -> bool {
+fn map_coordinator(map: &dyn Advertise, node_id: i32, host: &mut String, port: &mut i32) -> bool {
     if node_id < 0 {
         host.clear();
         *port = -1;
@@ -238,7 +238,7 @@ fn map_coordinator(map: &PortMap, node_id: i32, host: &mut String, port: &mut i3
     false
 }
 
-fn report_out_of_range(map: &PortMap, node_id: i32) {
+fn report_out_of_range(map: &dyn Advertise, node_id: i32) {
     static REPORTED: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
     let first_time = match REPORTED.lock() {
         Ok(mut seen) => seen.insert(node_id),
@@ -246,11 +246,8 @@ fn report_out_of_range(map: &PortMap, node_id: i32) {
     };
     if first_time {
         log::error!(
-            "broker {node_id} is outside the gateway's port range (GATEWAY_MIN_BROKERID={}, \
-             GATEWAY_PORT_COUNT={}): it is hidden from clients; raise GATEWAY_PORT_COUNT or \
-             lower GATEWAY_MIN_BROKERID to serve it",
-            map.min_broker_id,
-            map.port_count
+            "broker {node_id} is hidden from clients: {}",
+            map.out_of_range_hint()
         );
     }
 }

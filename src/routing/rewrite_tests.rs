@@ -1,6 +1,7 @@
 //! The no-leak promise: after a rewrite, no upstream host or port remains in the bytes.
 
 use super::*;
+use crate::routing::port_map::PortMap;
 use codec::messages::describe_cluster::DescribeClusterBroker;
 use codec::messages::find_coordinator::Coordinator;
 use codec::messages::metadata::MetadataResponseBroker;

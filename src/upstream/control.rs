@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use rustls::ClientConfig;
+
 use codec::messages::api_versions::{ApiVersionsRequest, ApiVersionsResponse};
 use codec::messages::metadata::{MetadataRequest, MetadataResponse};
 use codec::Message;
@@ -28,10 +30,11 @@ pub struct ClusterView {
 pub fn describe_cluster(
     bootstrap: &[BrokerAddress],
     timeout: Duration,
+    tls: Option<&Arc<ClientConfig>>,
 ) -> Result<ClusterView, ControlError> {
     let mut last = ControlError("no bootstrap server configured (KAFKA_BOOTSTRAP_SERVERS)".into());
     for address in bootstrap {
-        match ControlClient::connect(address, timeout)
+        match ControlClient::connect(address, timeout, tls)
             .and_then(|mut client| describe_with(&mut client))
         {
             Ok(view) => return Ok(view),
@@ -122,6 +125,7 @@ pub fn spawn_refresher(
     bootstrap: Vec<BrokerAddress>,
     interval: Duration,
     timeout: Duration,
+    tls: Option<Arc<ClientConfig>>,
     stop: Arc<AtomicBool>,
     mut on_view: impl FnMut(ClusterView) + Send + 'static,
     mut on_failure: impl FnMut(&ControlError) + Send + 'static,
@@ -136,7 +140,7 @@ pub fn spawn_refresher(
                     continue;
                 }
                 next = Instant::now() + interval;
-                match describe_cluster(&bootstrap, timeout) {
+                match describe_cluster(&bootstrap, timeout, tls.as_ref()) {
                     Ok(view) => on_view(view),
                     Err(e) => on_failure(&e),
                 }

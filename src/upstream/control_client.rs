@@ -3,7 +3,10 @@
 
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::Arc;
 use std::time::Duration;
+
+use rustls::ClientConfig;
 
 use codec::frame::{frame_size, Status, SIZE_PREFIX};
 use codec::header::{
@@ -28,24 +31,40 @@ impl std::fmt::Display for ControlError {
     }
 }
 
+impl std::fmt::Debug for ControlClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ControlClient")
+            .field("address", &self.address)
+            .finish_non_exhaustive()
+    }
+}
+
 impl From<io::Error> for ControlError {
     fn from(e: io::Error) -> Self {
         Self(e.to_string())
     }
 }
 
+/// A blocking byte stream: plain TCP or TLS.
+trait Stream: Read + Write + Send {}
+impl<T: Read + Write + Send> Stream for T {}
+
 /// One blocking connection to a broker.
-#[derive(Debug)]
 pub struct ControlClient {
-    stream: TcpStream,
+    stream: Box<dyn Stream>,
     next_correlation_id: i32,
     /// Where this client is connected, for logs.
     pub address: BrokerAddress,
 }
 
 impl ControlClient {
-    /// Connect with `timeout` for the connection and for each read and write.
-    pub fn connect(address: &BrokerAddress, timeout: Duration) -> Result<Self, ControlError> {
+    /// Connect with `timeout` for the connection and for each read and write, over TLS when
+    /// `tls` is given.
+    pub fn connect(
+        address: &BrokerAddress,
+        timeout: Duration,
+        tls: Option<&Arc<ClientConfig>>,
+    ) -> Result<Self, ControlError> {
         let mut last = ControlError(format!(
             "{}:{} does not resolve",
             address.host, address.port
@@ -56,6 +75,21 @@ impl ControlClient {
                     stream.set_read_timeout(Some(timeout))?;
                     stream.set_write_timeout(Some(timeout))?;
                     stream.set_nodelay(true)?;
+                    let stream: Box<dyn Stream> = match tls {
+                        None => Box::new(stream),
+                        Some(config) => {
+                            let name = crate::tls::client::server_name(&address.host)
+                                .map_err(ControlError)?;
+                            let conn = rustls::ClientConnection::new(Arc::clone(config), name)
+                                .map_err(|e| {
+                                    ControlError(format!(
+                                        "TLS to {}:{}: {e}",
+                                        address.host, address.port
+                                    ))
+                                })?;
+                            Box::new(rustls::StreamOwned::new(conn, stream))
+                        }
+                    };
                     return Ok(Self {
                         stream,
                         next_correlation_id: 1,

@@ -1,0 +1,62 @@
+//! The broker half of a connection.
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use super::connection::{Close, Readiness};
+use crate::net::transport::Transport;
+
+/// A connection to a broker, possibly still being established.
+#[derive(Debug)]
+pub struct Upstream {
+    /// The socket, plain or TLS.
+    pub transport: Transport,
+    /// The broker's address, for logs.
+    pub addr: SocketAddr,
+    /// The broker id, when the connection is for one broker.
+    pub broker_id: Option<i32>,
+    /// Readiness flags (edge-triggered).
+    pub ready: Readiness,
+    /// True once the TCP handshake has completed.
+    pub connected: bool,
+    /// When the connect started, for the connect timeout.
+    pub started: Instant,
+}
+
+impl Upstream {
+    /// A connection being established.
+    pub fn new(transport: Transport, addr: SocketAddr, broker_id: Option<i32>) -> Self {
+        Self {
+            transport,
+            addr,
+            broker_id,
+            ready: Readiness::default(),
+            connected: false,
+            started: Instant::now(),
+        }
+    }
+
+    /// Check whether the TCP connect has completed, once the socket has become writable.
+    pub fn check_connected(&mut self) -> Result<(), Close> {
+        if self.connected || !self.ready.writable {
+            return Ok(());
+        }
+        let sock = self.transport.socket();
+        if let Some(e) = sock.take_error().map_err(Close::UpstreamError)? {
+            return Err(Close::UpstreamError(e));
+        }
+        match sock.peer_addr() {
+            Ok(_) => {
+                self.connected = true;
+                let _ = sock.set_nodelay(true);
+                Ok(())
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+                self.ready.writable = false;
+                Ok(())
+            }
+            Err(e) => Err(Close::UpstreamError(e)),
+        }
+    }
+}
