@@ -8,7 +8,7 @@ VENV    := $(TOOLS)/venv
 PY      := $(VENV)/bin/python
 MUSL    := x86_64-unknown-linux-musl
 KGATE   := target/release/kgate
-KGATE_MUSL := target/$(MUSL)/release/kgate
+KGATE_MUSL := target/$(MUSL)/dist/kgate
 TANSU_VERSION := 0.6.0
 FUZZ_SECONDS ?= 10
 PYTEST_ARGS ?=
@@ -66,7 +66,7 @@ fuzz-smoke:
 musl:
 	@rustup target list --installed | grep -qx $(MUSL) || rustup target add $(MUSL)
 	@command -v musl-gcc >/dev/null || { echo "musl-gcc missing: apt-get install musl-tools" >&2; exit 1; }
-	cargo build --release --target $(MUSL)
+	cargo build --profile dist --target $(MUSL)
 
 # The static binary must start and print its help (no libc, no loader).
 musl-check: musl
