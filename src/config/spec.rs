@@ -64,7 +64,7 @@ vars! {
     SHUTDOWN_TIMEOUT_MS = "GATEWAY_SHUTDOWN_TIMEOUT_MS", Literal("30000"),
         "On SIGTERM, wait this long for in-flight requests before closing connections.";
     SECURITY_PROTOCOL = "GATEWAY_SECURITY_PROTOCOL", Literal("PLAINTEXT"),
-        "Client-to-gateway security; this build supports PLAINTEXT only.";
+        "Client-to-gateway security: PLAINTEXT or SSL (SASL modes come in a later release).";
     BOOTSTRAP_SERVERS = "KAFKA_BOOTSTRAP_SERVERS", Required,
         "Backing cluster, host:port comma-separated ([::1]:9092 for IPv6).";
     SSL_KEY_STORE_PATH = "GATEWAY_SSL_KEY_STORE_PATH", Computed("required with SSL"),
@@ -100,7 +100,7 @@ vars! {
     SNI_HOST_SEPARATOR = "GATEWAY_SNI_HOST_SEPARATOR", Literal("."),
         "Host routing: the text between the broker part and GATEWAY_ADVERTISED_HOST.";
     BACKEND_SECURITY_PROTOCOL = "KAFKA_SECURITY_PROTOCOL", Literal("PLAINTEXT"),
-        "Gateway-to-cluster security; this build supports PLAINTEXT only.";
+        "Gateway-to-cluster security: PLAINTEXT or SSL (SASL modes come in a later release).";
 }
 
 /// The variable named `name`, if the gateway knows it.
