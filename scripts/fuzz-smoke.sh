@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Run every cargo-fuzz target in fuzz/ for N seconds (default 10). Installs cargo-fuzz if missing.
+# Run every cargo-fuzz target in fuzz/ for N seconds (default 10), starting from the seed corpora
+# (fuzz/seed.sh: codec-written batches and frames, and the golden frames captured from real
+# clients) plus the named crash regressions in fuzz/regressions/<target>/. Installs cargo-fuzz if
+# missing.
 set -euo pipefail
 secs="${1:-10}"
 cd "$(dirname "$0")/.."
@@ -10,6 +13,7 @@ fi
 if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
 fi
+sh fuzz/seed.sh >/dev/null
 targets=$(cd fuzz && cargo +nightly fuzz list)
 if [ -z "$targets" ]; then
     echo "no fuzz targets in fuzz/" >&2
@@ -17,5 +21,9 @@ if [ -z "$targets" ]; then
 fi
 for t in $targets; do
     echo "== fuzz $t for ${secs}s"
-    (cd fuzz && cargo +nightly fuzz run "$t" -- -max_total_time="$secs" -rss_limit_mb=2048)
+    dirs=("corpus/$t")
+    if [ -d "fuzz/regressions/$t" ]; then
+        dirs+=("regressions/$t")
+    fi
+    (cd fuzz && cargo +nightly fuzz run "$t" "${dirs[@]}" -- -max_total_time="$secs" -rss_limit_mb=2048)
 done
