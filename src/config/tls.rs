@@ -269,11 +269,16 @@ impl Routing {
             (RoutingMechanism::Host, port) => Some(port.unwrap_or(port_start)),
             (RoutingMechanism::Port, port) => port,
         };
-        if sni_port.is_some() && !tls {
+        if let (Some(port), false) = (sni_port, tls) {
+            // Name the variable the operator actually set.
+            let (var, got) = match mechanism {
+                RoutingMechanism::Host => (spec::ROUTING_MECHANISM.name, "host".to_owned()),
+                RoutingMechanism::Port => (spec::SNI_PORT.name, port.to_string()),
+            };
             return Err(ConfigError::invalid(
-                spec::ROUTING_MECHANISM.name,
-                "port unless GATEWAY_SECURITY_PROTOCOL is SSL: host routing reads the TLS SNI name",
-                "host",
+                var,
+                "unset unless GATEWAY_SECURITY_PROTOCOL is SSL: host routing reads the TLS SNI name",
+                &got,
             ));
         }
         Ok(Routing {
