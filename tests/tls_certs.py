@@ -181,3 +181,69 @@ def kp_tls(pki: PKI, client: Identity = None, ca: Identity = None, **extra):
         conf["ssl_keyfile"] = client.keyfile
     conf.update(extra)
     return conf
+
+
+# --- raw TLS probe ----------------------------------------------------------------------------------
+@dataclass
+class Probe:
+    ok: bool              # handshake done AND a Kafka ApiVersions v0 answer came back over it
+    handshake: bool       # the client side of the handshake completed
+    error: str            # what went wrong ('' when ok)
+    version: str = None   # negotiated TLS version
+    peer: x509.Certificate = None  # the server's leaf certificate
+
+    @property
+    def peer_subject(self):
+        return self.peer.subject.rfc4514_string() if self.peer is not None else None
+
+
+def tls_probe(port, ca=None, client=None, server_hostname="localhost", host="127.0.0.1",
+              min_version=None, max_version=None, check_hostname=True, timeout=5.0) -> Probe:
+    """Connect with Python's ssl module, send ApiVersions v0, read the answer.
+
+    With TLS 1.3 a server that rejects the client's certificate does so after the client considers the
+    handshake done, so only the Kafka round trip proves the connection was accepted."""
+    import socket
+    import ssl
+    import struct
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = check_hostname and ca is not None
+    if ca is not None:
+        ctx.load_verify_locations(ca.crt)
+    else:
+        ctx.verify_mode = ssl.CERT_NONE
+    if client is not None:
+        ctx.load_cert_chain(client.crt, client.keyfile)
+    if min_version is not None:
+        ctx.minimum_version = min_version
+    if max_version is not None:
+        ctx.maximum_version = max_version
+    raw = socket.create_connection((host, port), timeout=timeout)
+    handshake = False
+    version = peer = None
+    try:
+        with ctx.wrap_socket(raw, server_hostname=server_hostname) as s:
+            s.do_handshake()
+            handshake = True
+            version = s.version()
+            der = s.getpeercert(binary_form=True)
+            peer = x509.load_der_x509_certificate(der) if der else None
+            # ApiVersions v0, correlation id 4242
+            client_id = b"tls-probe"
+            payload = struct.pack(">hhih", 18, 0, 4242, len(client_id)) + client_id
+            s.sendall(struct.pack(">i", len(payload)) + payload)
+            head = b""
+            while len(head) < 8:
+                chunk = s.recv(8 - len(head))
+                if not chunk:
+                    return Probe(False, handshake, "closed before an ApiVersions answer", version, peer)
+                head += chunk
+            size, corr = struct.unpack(">ii", head)
+            if corr != 4242 or not 0 < size < 1 << 20:
+                return Probe(False, handshake, f"not a Kafka answer: {head!r}", version, peer)
+            return Probe(True, handshake, "", version, peer)
+    except (OSError, ssl.SSLError) as e:
+        return Probe(False, handshake, f"{type(e).__name__}: {e}", version, peer)
+    finally:
+        raw.close()
