@@ -77,7 +77,7 @@ def kp_round_trip(bootstrap, topic, pki):
         records.append((m.partition, m.offset, m.key, m.value))
         if len(records) == N:
             break
-    brokers = sorted((b.nodeId, b.host, b.port) for b in c._client.cluster.brokers())
+    brokers = sorted((b.node_id, b.host, b.port) for b in c._client.cluster.brokers())
     c.close()
     check_indexed(records, N, PARTITIONS)
     return brokers
