@@ -350,3 +350,150 @@ def require_gateway(gw, why):
 def _mark_test_start():
     _TEST_START[0] = time.time()
     yield
+
+
+# --- TLS ------------------------------------------------------------------------------------------
+# The TLS suite (tests/test_tls_*.py). Certificates come from tests/tls_certs.py, generated once per
+# session. tansu's own TLS flags do not work, so a TLS cluster is tansu on a plaintext port T with
+# Debian's stunnel4 in front as the TLS terminator on port S; tansu advertises S, so metadata sends
+# clients (and kgate) to stunnel.
+STUNNEL = os.environ.get("STUNNEL", "/usr/bin/stunnel4")
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    from tls_certs import generate
+
+    return generate(tmp_path_factory.mktemp("pki"))
+
+
+class Stunnel:
+    """stunnel4 accepting TLS on HOST:accept_port with `cert` (a tls_certs.Identity), forwarding
+    plaintext to HOST:connect_port. With client_ca, a client certificate chaining to it is required
+    (verify = 2)."""
+
+    def __init__(self, log_dir, accept_port, connect_port, cert, client_ca=None):
+        self.accept_port = accept_port
+        log_dir = Path(log_dir)
+        conf = log_dir / f"stunnel-{accept_port}-{uuid.uuid4().hex[:6]}.conf"
+        lines = [
+            "foreground = yes",
+            "pid =",
+            "debug = info",
+            "[kafka]",
+            f"accept = {HOST}:{accept_port}",
+            f"connect = {HOST}:{connect_port}",
+            f"cert = {cert.pem}",
+            f"key = {cert.pem}",
+        ]
+        if client_ca is not None:
+            lines += ["verify = 2", f"CAfile = {client_ca.crt}"]
+        conf.write_text("\n".join(lines) + "\n")
+        self.proc = Proc("stunnel", [STUNNEL, str(conf)], log_dir / f"stunnel-{accept_port}.log")
+        try:
+            wait_port(accept_port, 15, self.proc.proc, self.proc.log_path)
+        except BaseException:
+            self.proc.kill()
+            raise
+
+    def stop(self):
+        self.proc.stop()
+
+
+class TlsTansu:
+    """tansu (node 111) listening in plaintext on `port`, advertising `advertised_host:tls_port`,
+    where a Stunnel started by `.stunnel(...)` terminates TLS. Only one stunnel at a time."""
+
+    def __init__(self, log_dir, advertised_host=HOST):
+        self.log_dir = Path(log_dir)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.tls_port = free_port()
+        self.advertised_host = advertised_host
+        self.tunnel = None
+        self.proc = Proc(
+            "tansu-behind-stunnel",
+            [tansu_bin(), "broker",
+             "--listener-url", f"tcp://{HOST}:{self.port}",
+             "--advertised-listener-url", f"tcp://{advertised_host}:{self.tls_port}",
+             "--storage-engine", "memory://tansu/"],
+            self.log_dir / "tansu-tls.log",
+        )
+        try:
+            wait_port(self.port, 60, self.proc.proc, self.proc.log_path)
+        except BaseException:
+            self.proc.kill()
+            raise
+
+    @property
+    def tls_bootstrap(self):
+        return f"{HOST}:{self.tls_port}"
+
+    def stunnel(self, cert, client_ca=None):
+        self.stop_stunnel()
+        self.tunnel = Stunnel(self.log_dir, self.tls_port, self.port, cert, client_ca)
+        return self.tunnel
+
+    def stop_stunnel(self):
+        if self.tunnel is not None:
+            self.tunnel.stop()
+            self.tunnel = None
+
+    def stop(self):
+        self.stop_stunnel()
+        self.proc.stop()
+
+
+@pytest.fixture(scope="module")
+def tls_tansu(tmp_path_factory):
+    t = TlsTansu(tmp_path_factory.mktemp("tansu-tls"))
+    yield t
+    t.stop()
+
+
+def create_topic_with(conf, name=None, partitions=1, timeout=30.0):
+    """CreateTopics with full client settings (e.g. TLS: tls_certs.ck_tls(...) + bootstrap.servers)."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    name = name or f"t-{uuid.uuid4().hex[:10]}"
+    admin = AdminClient(dict(conf))
+    futs = admin.create_topics([NewTopic(name, partitions, 1)], operation_timeout=timeout)
+    futs[name].result(timeout)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        md = admin.list_topics(name, timeout=5)
+        t = md.topics.get(name)
+        if t is not None and t.error is None and len(t.partitions) == partitions:
+            return name
+        time.sleep(0.2)
+    raise TimeoutError(f"topic {name} not visible")
+
+
+def tls_gateway_env(pki, **extra):
+    """kgate settings for TLS towards clients with the session's server certificate."""
+    env = {
+        "GATEWAY_SECURITY_PROTOCOL": "SSL",
+        "GATEWAY_SSL_KEY_STORE_PATH": pki.server.pem,
+        "GATEWAY_SSL_KEY_STORE_TYPE": "PEM",
+    }
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def wait_exit(gw, timeout=15.0):
+    """For a kgate expected to refuse its configuration: its exit code and its whole log."""
+    try:
+        rc = gw.proc.proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        rc = None
+    return rc, Path(gw.proc.log_path).read_text(errors="replace")
+
+
+def wait_log(path, needle, timeout=10.0):
+    """True once `needle` appears in the file at `path` (a process log)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if Path(path).exists() and needle in Path(path).read_text(errors="replace"):
+            return True
+        time.sleep(0.1)
+    return False
