@@ -23,6 +23,9 @@ use crate::upstream::control::{self, ClusterView};
 
 /// Run the gateway until SIGTERM or SIGINT. Errors are start-up failures, worded for the user.
 pub fn run(config: Config) -> Result<(), String> {
+    if config.client_sasl.is_some() || config.backend.sasl.is_some() {
+        return Err("SASL is configured but this build does not serve it yet".into());
+    }
     signals::install().map_err(|e| format!("cannot install signal handlers: {e}"))?;
     let metrics = Arc::new(Metrics::default());
     let admin_state = Arc::new(AdminState::new(Arc::clone(&metrics)));

@@ -32,6 +32,9 @@ def _topic(tls_tansu, pki, client=None, partitions=PARTITIONS):
 def _cluster_env(tls_tansu, pki, **extra):
     env = {
         "KAFKA_BOOTSTRAP_SERVERS": tls_tansu.tls_bootstrap,
+        # Plaintext clients unless a test says otherwise: left unset, an SSL cluster makes kgate
+        # infer SSL for its clients too, as the reference product does.
+        "GATEWAY_SECURITY_PROTOCOL": "PLAINTEXT",
         "KAFKA_SECURITY_PROTOCOL": "SSL",
         "KAFKA_SSL_TRUSTSTORE_LOCATION": pki.ca.crt,
     }
@@ -103,7 +106,7 @@ def test_plaintext_clients_through_kgate_to_a_tls_cluster(kgate_factory, tls_tan
 def test_tls_clients_through_kgate_to_a_tls_cluster(kgate_factory, tls_tansu, pki):
     tls_tansu.stunnel(pki.broker_ip)
     topic = _topic(tls_tansu, pki)
-    gw = _gateway(kgate_factory, tls_tansu, dict(tls_gateway_env(pki), **_cluster_env(tls_tansu, pki)))
+    gw = _gateway(kgate_factory, tls_tansu, dict(_cluster_env(tls_tansu, pki), **tls_gateway_env(pki)))
     ck_produce(gw.bootstrap, topic, N, partitions=PARTITIONS, **ck_tls(pki))
     check_indexed(ck_consume(gw.bootstrap, topic, N, timeout=60, **ck_tls(pki)), N, PARTITIONS)
     c = KafkaConsumer(topic, bootstrap_servers=gw.bootstrap, group_id=f"g-{uuid.uuid4().hex[:8]}",

@@ -5,6 +5,7 @@ use std::fmt;
 
 use super::error::ConfigError;
 use super::redact;
+use super::sasl::BackendSasl;
 use super::security::{self, BackendSecurityProtocol};
 use super::spec;
 use super::tls::BackendTls;
@@ -20,8 +21,10 @@ pub struct Backend {
     pub bootstrap_servers: Vec<(String, u16)>,
     /// `security.protocol`.
     pub security_protocol: BackendSecurityProtocol,
-    /// TLS towards the brokers, present when `security.protocol` is SSL.
+    /// TLS towards the brokers, present when `security.protocol` is SSL or SASL_SSL.
     pub tls: Option<BackendTls>,
+    /// kgate's SASL credentials, present when `security.protocol` is a SASL one.
+    pub sasl: Option<BackendSasl>,
     /// Every property, including the two above as given.
     pub properties: KafkaProperties,
 }
@@ -81,15 +84,22 @@ impl Backend {
         let bootstrap_servers = env.require(&spec::BOOTSTRAP_SERVERS, bootstrap::parse)?;
         let security_protocol =
             env.require(&spec::BACKEND_SECURITY_PROTOCOL, security::parse_backend)?;
-        let tls = match security_protocol {
-            BackendSecurityProtocol::Ssl => Some(BackendTls::from_env(env)?),
-            BackendSecurityProtocol::Plaintext => None,
+        let tls = if security_protocol.is_tls() {
+            Some(BackendTls::from_env(env)?)
+        } else {
+            None
+        };
+        let sasl = if security_protocol.is_sasl() {
+            Some(BackendSasl::from_env(env)?)
+        } else {
+            None
         };
         // SASL is not implemented yet, and TLS settings do nothing under PLAINTEXT: say so
         // rather than ignore them silently.
         {
             let unused_prefix = |name: &str| {
-                name.starts_with("sasl.") || (tls.is_none() && name.starts_with("ssl."))
+                (sasl.is_none() && name.starts_with("sasl."))
+                    || (tls.is_none() && name.starts_with("ssl."))
             };
             warnings.extend(
                 properties
@@ -100,7 +110,7 @@ impl Backend {
                             "{} is set but not used with {}={}",
                             var_name(name),
                             spec::BACKEND_SECURITY_PROTOCOL.name,
-                            if tls.is_some() { "SSL" } else { "PLAINTEXT" }
+                            format!("{security_protocol:?}").to_uppercase()
                         )
                     }),
             );
@@ -109,6 +119,7 @@ impl Backend {
             bootstrap_servers,
             security_protocol,
             tls,
+            sasl,
             properties: KafkaProperties(properties),
         };
         Ok((backend, warnings))

@@ -9,6 +9,7 @@ mod backend;
 pub mod bootstrap;
 mod error;
 pub mod redact;
+mod sasl;
 mod security;
 pub mod spec;
 mod tls;
@@ -20,6 +21,7 @@ use std::time::Duration;
 
 pub use backend::{Backend, KafkaProperties};
 pub use error::ConfigError;
+pub use sasl::{BackendSasl, ClientSasl, OAuthSettings, SaslMechanism, SecurityMode};
 pub use security::{BackendSecurityProtocol, GatewaySecurityProtocol};
 pub use spec::help_text;
 pub use tls::{BackendTls, ClientAuth, Routing, RoutingMechanism, ServerTls, TlsVersion};
@@ -58,8 +60,12 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// Client-side security (`GATEWAY_SECURITY_PROTOCOL`).
     pub security_protocol: GatewaySecurityProtocol,
-    /// Server-side TLS, present when `GATEWAY_SECURITY_PROTOCOL` is SSL.
+    /// True when `GATEWAY_SECURITY_PROTOCOL` was not set and was inferred from the cluster's.
+    pub security_protocol_inferred: bool,
+    /// Server-side TLS, present when `GATEWAY_SECURITY_PROTOCOL` is SSL or SASL_SSL.
     pub server_tls: Option<ServerTls>,
+    /// Client SASL, present when `GATEWAY_SECURITY_PROTOCOL` is a SASL one.
+    pub client_sasl: Option<ClientSasl>,
     /// Port or host (SNI) routing.
     pub routing: Routing,
     /// The backing cluster (`KAFKA_*`).
@@ -116,11 +122,31 @@ impl Config {
 
         let (backend, backend_warnings) = Backend::from_env(&env)?;
         warnings.extend(backend_warnings);
-        let security_protocol = env.require(&spec::SECURITY_PROTOCOL, security::parse_gateway)?;
-        let server_tls = match security_protocol {
-            GatewaySecurityProtocol::Ssl => Some(ServerTls::from_env(&env, &mut warnings)?),
-            GatewaySecurityProtocol::Plaintext => None,
+        let explicit_protocol = env.read(&spec::SECURITY_PROTOCOL, security::parse_gateway)?;
+        let security_protocol_inferred = explicit_protocol.is_none();
+        let (security_protocol, delegated) = explicit_protocol
+            .unwrap_or_else(|| backend.security_protocol.inferred_gateway_protocol());
+        let server_tls = if security_protocol.is_tls() {
+            Some(ServerTls::from_env(&env, &mut warnings)?)
+        } else {
+            None
         };
+        let client_sasl = if security_protocol.is_sasl() {
+            Some(ClientSasl::from_env(&env, delegated)?)
+        } else {
+            None
+        };
+        if client_sasl
+            .as_ref()
+            .is_some_and(|s| s.mode == SecurityMode::KafkaManaged)
+            && !backend.security_protocol.is_sasl()
+        {
+            return Err(ConfigError::invalid(
+                spec::BACKEND_SECURITY_PROTOCOL.name,
+                "SASL_PLAINTEXT or SASL_SSL: Kafka-managed SASL relays clients' credentials to a SASL cluster",
+                &format!("{:?}", backend.security_protocol).to_uppercase(),
+            ));
+        }
         let routing = Routing::from_env(&env, port_start, server_tls.is_some())?;
 
         Ok(Config {
@@ -143,11 +169,36 @@ impl Config {
             metadata_refresh: env.require(&spec::METADATA_REFRESH_MS, value::millis)?,
             shutdown_timeout: env.require(&spec::SHUTDOWN_TIMEOUT_MS, value::millis)?,
             security_protocol,
+            security_protocol_inferred,
             server_tls,
+            client_sasl,
             routing,
             backend,
             warnings,
         })
+    }
+
+    /// `GATEWAY_SECURITY_PROTOCOL` as the start-up log shows it, saying when it was inferred.
+    fn protocol_summary(&self) -> String {
+        let name = match self.security_protocol {
+            GatewaySecurityProtocol::Plaintext => "PLAINTEXT",
+            GatewaySecurityProtocol::Ssl => "SSL",
+            GatewaySecurityProtocol::SaslPlaintext => "SASL_PLAINTEXT",
+            GatewaySecurityProtocol::SaslSsl => "SASL_SSL",
+        };
+        let mode = match &self.client_sasl {
+            Some(sasl) if sasl.mode == SecurityMode::KafkaManaged => {
+                " (KAFKA_MANAGED: delegated to the cluster)"
+            }
+            Some(_) => " (GATEWAY_MANAGED)",
+            None => "",
+        };
+        let inferred = if self.security_protocol_inferred {
+            ", inferred from KAFKA_SECURITY_PROTOCOL"
+        } else {
+            ""
+        };
+        format!("{name}{mode}{inferred}")
     }
 
     /// The effective configuration as `(variable, value)` pairs, for the start-up log. Secret
@@ -181,10 +232,7 @@ impl Config {
             ),
             (&spec::METADATA_REFRESH_MS, ms(self.metadata_refresh)),
             (&spec::SHUTDOWN_TIMEOUT_MS, ms(self.shutdown_timeout)),
-            (
-                &spec::SECURITY_PROTOCOL,
-                format!("{:?}", self.security_protocol).to_uppercase(),
-            ),
+            (&spec::SECURITY_PROTOCOL, self.protocol_summary()),
         ]
         .into_iter()
         .map(|(spec, v): (&VarSpec, String)| (spec.name.to_string(), v))
@@ -208,6 +256,9 @@ impl Config {
         ));
         if let Some(tls) = &self.server_tls {
             out.extend(tls.summary());
+        }
+        if let Some(sasl) = &self.client_sasl {
+            out.extend(sasl.summary());
         }
         out.extend(self.backend.redacted_summary());
         out

@@ -13,6 +13,22 @@ pub enum GatewaySecurityProtocol {
     Plaintext,
     /// TLS, optionally with client certificates (mutual TLS).
     Ssl,
+    /// SASL without TLS.
+    SaslPlaintext,
+    /// SASL over TLS.
+    SaslSsl,
+}
+
+impl GatewaySecurityProtocol {
+    /// True when clients connect over TLS.
+    pub fn is_tls(self) -> bool {
+        matches!(self, Self::Ssl | Self::SaslSsl)
+    }
+
+    /// True when clients authenticate with SASL.
+    pub fn is_sasl(self) -> bool {
+        matches!(self, Self::SaslPlaintext | Self::SaslSsl)
+    }
 }
 
 /// The protocol the gateway uses to reach the cluster (`KAFKA_SECURITY_PROTOCOL`).
@@ -22,6 +38,33 @@ pub enum BackendSecurityProtocol {
     Plaintext,
     /// TLS, optionally with a client certificate.
     Ssl,
+    /// SASL without TLS.
+    SaslPlaintext,
+    /// SASL over TLS.
+    SaslSsl,
+}
+
+impl BackendSecurityProtocol {
+    /// True when kgate reaches brokers over TLS.
+    pub fn is_tls(self) -> bool {
+        matches!(self, Self::Ssl | Self::SaslSsl)
+    }
+
+    /// True when kgate authenticates to brokers with SASL.
+    pub fn is_sasl(self) -> bool {
+        matches!(self, Self::SaslPlaintext | Self::SaslSsl)
+    }
+
+    /// The client-side protocol the reference product infers when none is set: SASL clusters
+    /// get delegated SASL, the others the same protocol.
+    pub fn inferred_gateway_protocol(self) -> (GatewaySecurityProtocol, bool) {
+        match self {
+            Self::Plaintext => (GatewaySecurityProtocol::Plaintext, false),
+            Self::Ssl => (GatewaySecurityProtocol::Ssl, false),
+            Self::SaslPlaintext => (GatewaySecurityProtocol::SaslPlaintext, true),
+            Self::SaslSsl => (GatewaySecurityProtocol::SaslSsl, true),
+        }
+    }
 }
 
 /// Values `GATEWAY_SECURITY_PROTOCOL` may take in Conduktor Gateway.
@@ -38,13 +81,19 @@ pub const GATEWAY_PROTOCOLS: &[&str] = &[
 pub const BACKEND_PROTOCOLS: &[&str] = &["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"];
 
 /// Protocols this build implements, for error messages.
-const AVAILABLE: &str = "PLAINTEXT, SSL";
+const AVAILABLE: &str =
+    "PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL, DELEGATED_SASL_PLAINTEXT, DELEGATED_SASL_SSL";
 
-/// Parses `GATEWAY_SECURITY_PROTOCOL`; case-insensitive like Kafka's own parsing.
-pub fn parse_gateway(var: &str, raw: &str) -> Result<GatewaySecurityProtocol, ConfigError> {
+/// Parses `GATEWAY_SECURITY_PROTOCOL`; case-insensitive like Kafka's own parsing. The second
+/// value is true for the older `DELEGATED_*` spellings, which mean KAFKA_MANAGED security.
+pub fn parse_gateway(var: &str, raw: &str) -> Result<(GatewaySecurityProtocol, bool), ConfigError> {
     match known(var, raw, GATEWAY_PROTOCOLS)? {
-        "PLAINTEXT" => Ok(GatewaySecurityProtocol::Plaintext),
-        "SSL" => Ok(GatewaySecurityProtocol::Ssl),
+        "PLAINTEXT" => Ok((GatewaySecurityProtocol::Plaintext, false)),
+        "SSL" => Ok((GatewaySecurityProtocol::Ssl, false)),
+        "SASL_PLAINTEXT" => Ok((GatewaySecurityProtocol::SaslPlaintext, false)),
+        "SASL_SSL" => Ok((GatewaySecurityProtocol::SaslSsl, false)),
+        "DELEGATED_SASL_PLAINTEXT" => Ok((GatewaySecurityProtocol::SaslPlaintext, true)),
+        "DELEGATED_SASL_SSL" => Ok((GatewaySecurityProtocol::SaslSsl, true)),
         other => Err(not_available(var, other)),
     }
 }
@@ -54,6 +103,8 @@ pub fn parse_backend(var: &str, raw: &str) -> Result<BackendSecurityProtocol, Co
     match known(var, raw, BACKEND_PROTOCOLS)? {
         "PLAINTEXT" => Ok(BackendSecurityProtocol::Plaintext),
         "SSL" => Ok(BackendSecurityProtocol::Ssl),
+        "SASL_PLAINTEXT" => Ok(BackendSecurityProtocol::SaslPlaintext),
+        "SASL_SSL" => Ok(BackendSecurityProtocol::SaslSsl),
         other => Err(not_available(var, other)),
     }
 }
@@ -81,30 +132,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn plaintext_is_accepted_in_any_case() {
+    fn every_gateway_protocol_is_accepted_in_any_case() {
         assert_eq!(
             parse_gateway("G", " plaintext "),
-            Ok(GatewaySecurityProtocol::Plaintext)
+            Ok((GatewaySecurityProtocol::Plaintext, false))
         );
         assert_eq!(
-            parse_backend("K", "PLAINTEXT"),
-            Ok(BackendSecurityProtocol::Plaintext)
+            parse_gateway("G", "sasl_ssl"),
+            Ok((GatewaySecurityProtocol::SaslSsl, false))
         );
-    }
-
-    #[test]
-    fn every_other_known_gateway_mode_is_not_available_yet() {
-        for mode in GATEWAY_PROTOCOLS
-            .iter()
-            .filter(|m| !["PLAINTEXT", "SSL"].contains(*m))
-        {
-            let err = parse_gateway("GATEWAY_SECURITY_PROTOCOL", mode).unwrap_err();
-            assert!(
-                matches!(&err, ConfigError::NotAvailable { value, .. } if value == mode),
-                "{err}"
-            );
-            assert!(err.to_string().contains("not available in this build yet"));
-        }
+        assert_eq!(
+            parse_gateway("G", "DELEGATED_SASL_PLAINTEXT"),
+            Ok((GatewaySecurityProtocol::SaslPlaintext, true)),
+            "the older spelling means Kafka-managed SASL"
+        );
+        assert_eq!(
+            parse_backend("K", "SASL_SSL"),
+            Ok(BackendSecurityProtocol::SaslSsl)
+        );
     }
 
     #[test]
@@ -116,11 +161,22 @@ mod tests {
     #[test]
     fn unknown_value_lists_the_valid_ones() {
         let err = parse_gateway("GATEWAY_SECURITY_PROTOCOL", "TLS").unwrap_err();
-        let text = err.to_string();
-        assert!(text.starts_with("GATEWAY_SECURITY_PROTOCOL: expected one of PLAINTEXT"));
-        for mode in GATEWAY_PROTOCOLS {
-            assert!(text.contains(mode), "{text}");
-        }
-        assert!(text.ends_with(r#"got "TLS""#), "{text}");
+        assert!(err.to_string().contains("DELEGATED_SASL_SSL"), "{err}");
+    }
+
+    #[test]
+    fn inference_follows_the_reference_table() {
+        use BackendSecurityProtocol as B;
+        use GatewaySecurityProtocol as G;
+        assert_eq!(
+            B::Plaintext.inferred_gateway_protocol(),
+            (G::Plaintext, false)
+        );
+        assert_eq!(B::Ssl.inferred_gateway_protocol(), (G::Ssl, false));
+        assert_eq!(
+            B::SaslPlaintext.inferred_gateway_protocol(),
+            (G::SaslPlaintext, true)
+        );
+        assert_eq!(B::SaslSsl.inferred_gateway_protocol(), (G::SaslSsl, true));
     }
 }

@@ -63,8 +63,8 @@ vars! {
         "Interval of the gateway's own metadata refresh of the broker list.";
     SHUTDOWN_TIMEOUT_MS = "GATEWAY_SHUTDOWN_TIMEOUT_MS", Literal("30000"),
         "On SIGTERM, wait this long for in-flight requests before closing connections.";
-    SECURITY_PROTOCOL = "GATEWAY_SECURITY_PROTOCOL", Literal("PLAINTEXT"),
-        "Client-to-gateway security: PLAINTEXT or SSL (SASL modes come in a later release).";
+    SECURITY_PROTOCOL = "GATEWAY_SECURITY_PROTOCOL", Computed("inferred from KAFKA_SECURITY_PROTOCOL: SASL ones become DELEGATED_*, others the same"),
+        "Client-to-gateway security: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL, DELEGATED_SASL_PLAINTEXT, DELEGATED_SASL_SSL.";
     BOOTSTRAP_SERVERS = "KAFKA_BOOTSTRAP_SERVERS", Required,
         "Backing cluster, host:port comma-separated ([::1]:9092 for IPv6).";
     SSL_KEY_STORE_PATH = "GATEWAY_SSL_KEY_STORE_PATH", Computed("required with SSL"),
@@ -99,8 +99,28 @@ vars! {
         "Host routing: broker id N is named <prefix>N<separator><GATEWAY_ADVERTISED_HOST>.";
     SNI_HOST_SEPARATOR = "GATEWAY_SNI_HOST_SEPARATOR", Literal("."),
         "Host routing: the text between the broker part and GATEWAY_ADVERTISED_HOST.";
+    SECURITY_MODE = "GATEWAY_SECURITY_MODE", Computed("GATEWAY_MANAGED; KAFKA_MANAGED with a DELEGATED_* protocol"),
+        "Who checks SASL credentials: GATEWAY_MANAGED (tokens, OAuth) or KAFKA_MANAGED (relayed to the cluster).";
+    OAUTH_JWKS_URL = "GATEWAY_OAUTH_JWKS_URL", Computed("unset: OAUTHBEARER refused"),
+        "Where the OAuth signing keys are: a file://, http:// or https:// JWKS URL.";
+    OAUTH_EXPECTED_ISSUER = "GATEWAY_OAUTH_EXPECTED_ISSUER", Computed("unset: any issuer"),
+        "The iss that OAUTHBEARER tokens must carry.";
+    OAUTH_EXPECTED_AUDIENCES = "GATEWAY_OAUTH_EXPECTED_AUDIENCES", Computed("unset: any audience"),
+        "Audiences accepted in a token's aud: comma-separated, or [a,b].";
+    OAUTH_JWKS_REFRESH_MS = "GATEWAY_OAUTH_JWKS_REFRESH_MS", Literal("300000"),
+        "How often the JWKS is fetched again; an unknown kid also triggers a fetch, with backoff.";
+    FAILED_AUTH_DELAY_MS = "GATEWAY_FAILED_AUTH_DELAY_MS", Literal("100"),
+        "A failed SASL attempt is answered after this delay (0-60000 ms), then the connection closes.";
+    MAX_REAUTH_MS = "GATEWAY_AUTHENTICATION_CONNECTION_MAX_REAUTH_MS", Literal("0"),
+        "Longest SASL session before the client must re-authenticate (KIP-368); 0: the token's expiry only.";
     BACKEND_SECURITY_PROTOCOL = "KAFKA_SECURITY_PROTOCOL", Literal("PLAINTEXT"),
-        "Gateway-to-cluster security: PLAINTEXT or SSL (SASL modes come in a later release).";
+        "Gateway-to-cluster security: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.";
+    BACKEND_SASL_MECHANISM = "KAFKA_SASL_MECHANISM", Literal("PLAIN"),
+        "kgate's SASL mechanism towards the cluster: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER.";
+    BACKEND_SASL_JAAS_CONFIG = "KAFKA_SASL_JAAS_CONFIG", Computed("required with SASL"),
+        "kgate's credentials in JAAS form: username/password, or clientId/clientSecret/scope for OAUTHBEARER.";
+    BACKEND_SASL_TOKEN_ENDPOINT = "KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL", Computed("required with OAUTHBEARER"),
+        "OAuth token endpoint for kgate's client-credentials grant towards the cluster.";
 }
 
 /// The variable named `name`, if the gateway knows it.

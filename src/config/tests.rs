@@ -165,13 +165,88 @@ fn http_port_may_not_collide_with_kafka_ports() {
 }
 
 #[test]
-fn other_gateway_security_modes_are_not_available_yet() {
-    let err = error(&[("GATEWAY_SECURITY_PROTOCOL", "SASL_SSL")]);
-    assert!(matches!(err, ConfigError::NotAvailable { .. }), "{err}");
-    assert!(err.to_string().contains("not available in this build yet"));
-    let err = error(&[("KAFKA_SECURITY_PROTOCOL", "SASL_SSL")]);
-    assert_eq!(err.var(), "KAFKA_SECURITY_PROTOCOL");
-    assert!(matches!(err, ConfigError::NotAvailable { .. }), "{err}");
+fn sasl_modes_and_their_rules() {
+    let managed =
+        with_bootstrap(&[("GATEWAY_SECURITY_PROTOCOL", "SASL_PLAINTEXT")]).expect("loads");
+    let sasl = managed.client_sasl.expect("client SASL");
+    assert_eq!(sasl.mode, SecurityMode::GatewayManaged);
+    assert_eq!(
+        sasl.failed_auth_delay,
+        std::time::Duration::from_millis(100)
+    );
+    assert_eq!(sasl.max_reauth, None);
+    let scram = [
+        ("KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT"),
+        ("KAFKA_SASL_MECHANISM", "SCRAM-SHA-256"),
+        ("KAFKA_SASL_JAAS_CONFIG", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"gw\" password=\"pw\";"),
+    ];
+    let inferred = with_bootstrap(&scram).expect("loads");
+    assert!(inferred.security_protocol_inferred);
+    assert_eq!(
+        inferred.security_protocol,
+        GatewaySecurityProtocol::SaslPlaintext
+    );
+    assert_eq!(
+        inferred.client_sasl.as_ref().expect("sasl").mode,
+        SecurityMode::KafkaManaged,
+        "a SASL cluster infers delegated SASL"
+    );
+    assert!(format!("{:?}", inferred.redacted_summary())
+        .contains("inferred from KAFKA_SECURITY_PROTOCOL"));
+    assert_eq!(
+        inferred
+            .backend
+            .sasl
+            .as_ref()
+            .expect("backend sasl")
+            .mechanism,
+        SaslMechanism::ScramSha256
+    );
+    let delegated_without_sasl_cluster =
+        error(&[("GATEWAY_SECURITY_PROTOCOL", "DELEGATED_SASL_PLAINTEXT")]);
+    assert_eq!(
+        delegated_without_sasl_cluster.var(),
+        "KAFKA_SECURITY_PROTOCOL"
+    );
+    let missing_jaas = error(&[
+        ("GATEWAY_SECURITY_PROTOCOL", "PLAINTEXT"),
+        ("KAFKA_SECURITY_PROTOCOL", "SASL_SSL"),
+    ]);
+    assert_eq!(missing_jaas.var(), "KAFKA_SASL_JAAS_CONFIG");
+    let oauth_without_endpoint = error(&[
+        ("GATEWAY_SECURITY_PROTOCOL", "PLAINTEXT"),
+        ("KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT"),
+        ("KAFKA_SASL_MECHANISM", "OAUTHBEARER"),
+        ("KAFKA_SASL_JAAS_CONFIG", "x required;"),
+    ]);
+    assert_eq!(
+        oauth_without_endpoint.var(),
+        "KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL"
+    );
+    let bad_jwks = error(&[
+        ("GATEWAY_SECURITY_PROTOCOL", "SASL_PLAINTEXT"),
+        ("GATEWAY_OAUTH_JWKS_URL", "ftp://x"),
+    ]);
+    assert_eq!(bad_jwks.var(), "GATEWAY_OAUTH_JWKS_URL");
+    let audiences = with_bootstrap(&[
+        ("GATEWAY_SECURITY_PROTOCOL", "SASL_PLAINTEXT"),
+        ("GATEWAY_OAUTH_JWKS_URL", "file:///jwks.json"),
+        (
+            "GATEWAY_OAUTH_EXPECTED_AUDIENCES",
+            "[00000002-0000-0000-c000-000000000000, api://b]",
+        ),
+    ])
+    .expect("loads");
+    let oauth = audiences.client_sasl.expect("sasl").oauth.expect("oauth");
+    assert_eq!(
+        oauth.expected_audiences,
+        vec!["00000002-0000-0000-c000-000000000000", "api://b"]
+    );
+    let jaas = format!("{:?}", with_bootstrap(&scram).expect("loads"));
+    assert!(
+        !jaas.contains("password=\"pw\""),
+        "the JAAS config leaked: {jaas}"
+    );
 }
 
 #[test]
@@ -278,7 +353,15 @@ fn summary_redacts_secrets_and_lists_everything() {
     assert_eq!(value("GATEWAY_IDLE_TIMEOUT_MS"), Some("600000"));
     assert_eq!(value("KAFKA_BOOTSTRAP_SERVERS"), Some("localhost:9092"));
     // TLS files and options are listed only when TLS is on (see the TLS tests).
-    let listed = |name: &str| name.starts_with("GATEWAY_") && !name.starts_with("GATEWAY_SSL_");
+    let sasl_only = |name: &str| {
+        name == "GATEWAY_SECURITY_MODE"
+            || name.starts_with("GATEWAY_OAUTH_")
+            || name == "GATEWAY_FAILED_AUTH_DELAY_MS"
+            || name == "GATEWAY_AUTHENTICATION_CONNECTION_MAX_REAUTH_MS"
+    };
+    let listed = |name: &str| {
+        name.starts_with("GATEWAY_") && !name.starts_with("GATEWAY_SSL_") && !sasl_only(name)
+    };
     for spec in spec::ALL.iter().filter(|s| listed(s.name)) {
         assert!(value(spec.name).is_some(), "{} missing", spec.name);
     }
@@ -362,7 +445,11 @@ fn tls_misconfigurations_name_the_variable() {
 
 #[test]
 fn backend_tls_follows_kafka_property_semantics() {
+    // Clients on PLAINTEXT: left unset, an SSL cluster would mean SSL clients (the reference's
+    // inference), which needs a key store.
+    let plain_clients = ("GATEWAY_SECURITY_PROTOCOL", "PLAINTEXT");
     let on = with_bootstrap(&[
+        plain_clients,
         ("KAFKA_SECURITY_PROTOCOL", "SSL"),
         ("KAFKA_SSL_TRUSTSTORE_LOCATION", "/ca.pem"),
     ])
@@ -377,6 +464,7 @@ fn backend_tls_follows_kafka_property_semantics() {
         Some(std::path::Path::new("/ca.pem"))
     );
     let off = with_bootstrap(&[
+        plain_clients,
         ("KAFKA_SECURITY_PROTOCOL", "SSL"),
         ("KAFKA_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM", ""),
     ])
@@ -386,6 +474,7 @@ fn backend_tls_follows_kafka_property_semantics() {
         "empty turns it off, as in Kafka"
     );
     let jks = error(&[
+        plain_clients,
         ("KAFKA_SECURITY_PROTOCOL", "SSL"),
         ("KAFKA_SSL_TRUSTSTORE_TYPE", "JKS"),
     ]);
