@@ -4,6 +4,7 @@
 
 pub mod jwks;
 pub mod jws;
+pub mod oauth;
 pub mod principal_mapping;
 pub mod x509_name;
 
