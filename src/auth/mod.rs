@@ -6,6 +6,8 @@ pub mod jwks;
 pub mod jws;
 pub mod oauth;
 pub mod principal_mapping;
+pub mod scram;
+pub mod secret;
 pub mod x509_name;
 
 use principal_mapping::PrincipalMapper;
