@@ -5,6 +5,8 @@
 pub mod jwks;
 pub mod jws;
 pub mod oauth;
+pub mod oauthbearer_sasl;
+pub mod plain;
 pub mod principal_mapping;
 pub mod scram;
 pub mod secret;
