@@ -1,12 +1,17 @@
 //! SASL PLAIN (RFC 4616): `[authzid] NUL authcid NUL passwd`.
 //!
-//! Lengths are capped at the RFC's 255 characters so a client cannot make kgate hold or hash
-//! arbitrarily large "passwords"; error messages name the field, never its contents.
+//! RFC 4616 requires accepting at least 255 octets per field; it sets no maximum. Names are
+//! capped at 255 characters, but passwords get more room: Conduktor-style service accounts send
+//! a JWT as the PLAIN password, and a JWT with a few claims is easily longer than 255. The caps
+//! only bound what a client can make kgate hold. Error messages name the field, never its
+//! contents.
 
 use super::secret::Secret;
 
-/// RFC 4616's limit, applied to each field (in characters).
-pub const MAX_FIELD_CHARS: usize = 255;
+/// For the authorization id and the user name, in characters.
+pub const MAX_NAME_CHARS: usize = 255;
+/// For the password, in characters: room for a JWT used as a password.
+pub const MAX_PASSWORD_CHARS: usize = 8192;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlainCredentials {
@@ -24,9 +29,9 @@ pub fn parse(msg: &[u8]) -> Result<PlainCredentials, String> {
     else {
         return Err("PLAIN: expected exactly three NUL-separated fields".into());
     };
-    let authzid = field(authzid, "authorization id", true)?;
-    let username = field(username, "user name", false)?;
-    let password = field(password, "password", false)?;
+    let authzid = field(authzid, "authorization id", true, MAX_NAME_CHARS)?;
+    let username = field(username, "user name", false, MAX_NAME_CHARS)?;
+    let password = field(password, "password", false, MAX_PASSWORD_CHARS)?;
     Ok(PlainCredentials {
         authzid: (!authzid.is_empty()).then_some(authzid),
         username,
@@ -37,9 +42,9 @@ pub fn parse(msg: &[u8]) -> Result<PlainCredentials, String> {
 /// Build a PLAIN message, for kgate authenticating to a broker.
 pub fn encode(authzid: Option<&str>, username: &str, password: &str) -> Result<Vec<u8>, String> {
     let authzid = authzid.unwrap_or("");
-    check(authzid, "authorization id", true)?;
-    check(username, "user name", false)?;
-    check(password, "password", false)?;
+    check(authzid, "authorization id", true, MAX_NAME_CHARS)?;
+    check(username, "user name", false, MAX_NAME_CHARS)?;
+    check(password, "password", false, MAX_PASSWORD_CHARS)?;
     let mut out = Vec::with_capacity(authzid.len() + username.len() + password.len() + 2);
     out.extend_from_slice(authzid.as_bytes());
     out.push(0);
@@ -49,23 +54,21 @@ pub fn encode(authzid: Option<&str>, username: &str, password: &str) -> Result<V
     Ok(out)
 }
 
-fn field(bytes: &[u8], name: &str, may_be_empty: bool) -> Result<String, String> {
+fn field(bytes: &[u8], name: &str, may_be_empty: bool, max: usize) -> Result<String, String> {
     let s = std::str::from_utf8(bytes).map_err(|_| format!("PLAIN: {name} is not UTF-8"))?;
-    check(s, name, may_be_empty)?;
+    check(s, name, may_be_empty, max)?;
     Ok(s.to_owned())
 }
 
-fn check(s: &str, name: &str, may_be_empty: bool) -> Result<(), String> {
+fn check(s: &str, name: &str, may_be_empty: bool, max: usize) -> Result<(), String> {
     if s.is_empty() && !may_be_empty {
         return Err(format!("PLAIN: {name} is empty"));
     }
     if s.contains('\0') {
         return Err(format!("PLAIN: {name} contains NUL"));
     }
-    if s.chars().count() > MAX_FIELD_CHARS {
-        return Err(format!(
-            "PLAIN: {name} is longer than {MAX_FIELD_CHARS} characters"
-        ));
+    if s.chars().count() > max {
+        return Err(format!("PLAIN: {name} is longer than {max} characters"));
     }
     Ok(())
 }
@@ -102,7 +105,9 @@ mod tests {
     fn malformed_messages_are_rejected_without_echoing_the_password() {
         let long = "x".repeat(256);
         let max = "\u{e9}".repeat(255);
-        assert!(parse(format!("\0{max}\0{max}").as_bytes()).is_ok());
+        let jwt_sized = "j".repeat(1500);
+        assert!(parse(format!("{max}\0{max}\0{jwt_sized}").as_bytes()).is_ok());
+        let too_long = "x".repeat(MAX_PASSWORD_CHARS + 1);
         let cases: Vec<(Vec<u8>, &str)> = vec![
             (b"tim\0hunter2".to_vec(), "three"),
             (b"\0tim\0hunter2\0".to_vec(), "three"),
@@ -111,8 +116,12 @@ mod tests {
             (b"\0tim\0".to_vec(), "password is empty"),
             (b"\0tim\0hunter2\xff".to_vec(), "password is not UTF-8"),
             (
-                format!("\0tim\0hunter2{long}").into_bytes(),
+                format!("\0tim\0hunter2{too_long}").into_bytes(),
                 "password is longer",
+            ),
+            (
+                format!("{long}\0tim\0hunter2").into_bytes(),
+                "authorization id is longer",
             ),
             (
                 format!("\0{long}\0hunter2").into_bytes(),
