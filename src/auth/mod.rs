@@ -2,6 +2,7 @@
 //! renders it and then passed through Kafka's `ssl.principal.mapping.rules`, so that rules and
 //! ACL principals written for a Kafka broker mean the same thing behind kgate.
 
+pub mod http_fetch;
 pub mod jaas;
 pub mod jwks;
 pub mod jws;
