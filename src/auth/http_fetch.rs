@@ -170,7 +170,9 @@ fn send(
     timeout: Duration,
     tls: Option<Arc<ClientConfig>>,
 ) -> Result<Vec<u8>, String> {
-    let deadline = Instant::now() + timeout;
+    let deadline = Instant::now()
+        .checked_add(timeout)
+        .ok_or("the HTTP timeout is too large")?;
     let tcp = connect(target, timeout)?;
     let result = if target.https {
         let config = match tls {
