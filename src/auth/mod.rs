@@ -2,7 +2,16 @@
 //! renders it and then passed through Kafka's `ssl.principal.mapping.rules`, so that rules and
 //! ACL principals written for a Kafka broker mean the same thing behind kgate.
 
+pub mod http_fetch;
+pub mod jaas;
+pub mod jwks;
+pub mod jws;
+pub mod oauth;
+pub mod oauthbearer_sasl;
+pub mod plain;
 pub mod principal_mapping;
+pub mod scram;
+pub mod secret;
 pub mod x509_name;
 
 use principal_mapping::PrincipalMapper;
