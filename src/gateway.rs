@@ -5,12 +5,17 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use crate::admin::{self, AdminState};
+use crate::auth::gateway_auth::{GatewayAuthenticator, OAuthCheck};
+use crate::auth::jwks_cache::JwksCache;
+use crate::auth::oauth::OAuthVerifier;
 use crate::auth::principal_mapping::PrincipalMapper;
-use crate::config::{spec, Config, RoutingMechanism};
+use crate::config::{spec, Config, RoutingMechanism, SecurityMode};
 use crate::metrics::Metrics;
 use crate::net::{acceptor, worker};
 use crate::proxy::listener::ListenerKind;
+use crate::proxy::sasl_server::Authenticator;
 use crate::proxy::settings::Settings;
+use crate::proxy::shared::SaslServer;
 use crate::proxy::shared::ServerTlsState;
 use crate::proxy::shared::Shared;
 use crate::routing::address_book::{AddressBook, BrokerAddress};
@@ -19,13 +24,11 @@ use crate::routing::host_map::HostMap;
 use crate::routing::port_map::PortMap;
 use crate::signals;
 use crate::tls::reload::CurrentServerConfig;
-use crate::upstream::control::{self, ClusterView};
+use crate::upstream::control::{self, ClusterAccess, ClusterView};
+use crate::upstream::sasl_client::BackendCredentials;
 
 /// Run the gateway until SIGTERM or SIGINT. Errors are start-up failures, worded for the user.
 pub fn run(config: Config) -> Result<(), String> {
-    if config.client_sasl.is_some() || config.backend.sasl.is_some() {
-        return Err("SASL is configured but this build does not serve it yet".into());
-    }
     signals::install().map_err(|e| format!("cannot install signal handlers: {e}"))?;
     let metrics = Arc::new(Metrics::default());
     let admin_state = Arc::new(AdminState::new(Arc::clone(&metrics)));
@@ -63,7 +66,37 @@ pub fn run(config: Config) -> Result<(), String> {
         }),
         None => None,
     };
-    let Some(view) = first_cluster_view(&bootstrap, connect_timeout, backend_tls.as_ref()) else {
+    let backend_sasl = config
+        .backend
+        .sasl
+        .as_ref()
+        .map(BackendCredentials::from_config)
+        .transpose()?
+        .map(Arc::new);
+    let stop_background = Arc::new(AtomicBool::new(false));
+    let mut background = Vec::new();
+    if let (Some(creds), Some(sasl)) = (&backend_sasl, &config.backend.sasl) {
+        if let Some(handle) = crate::upstream::oauth_token::start(
+            sasl,
+            creds,
+            backend_tls.clone(),
+            Arc::clone(&stop_background),
+        )? {
+            background.push(handle);
+        }
+    }
+    let (sasl, jwks_refresher) = sasl_server(&config, Arc::clone(&stop_background))?;
+    background.extend(jwks_refresher);
+    let local_sasl = sasl
+        .as_ref()
+        .is_some_and(|s| s.mode == SecurityMode::GatewayManaged);
+    let access = ClusterAccess {
+        bootstrap: bootstrap.clone(),
+        timeout: connect_timeout,
+        tls: backend_tls.clone(),
+        sasl: backend_sasl.clone(),
+    };
+    let Some(view) = first_cluster_view(&access) else {
         admin.stop();
         return Ok(());
     };
@@ -79,12 +112,14 @@ pub fn run(config: Config) -> Result<(), String> {
         settings,
         port_map: port_map.clone(),
         book: AddressBook::new(bootstrap.clone()),
-        api_versions: RwLock::new(Arc::new(advertised(&view.api_versions))),
+        api_versions: RwLock::new(Arc::new(advertised(&view.api_versions, local_sasl))),
         metrics,
         open_connections: AtomicUsize::new(0),
         shutting_down: AtomicBool::new(false),
         server_tls,
         backend_tls: backend_tls.clone(),
+        sasl,
+        backend_sasl: backend_sasl.clone(),
         host_map: config.routing.sni_port.map(|port| HostMap {
             advertised_host: config.advertised_host.clone(),
             prefix: config.routing.host_prefix.clone(),
@@ -126,10 +161,8 @@ pub fn run(config: Config) -> Result<(), String> {
         let admin_err = Arc::clone(&admin_state);
         let shared_err = Arc::clone(&shared);
         control::spawn_refresher(
-            bootstrap,
+            access,
             config.metadata_refresh,
-            connect_timeout,
-            backend_tls,
             Arc::clone(&stop_refresh),
             move |view: ClusterView| {
                 if shared.book.update(view.brokers) {
@@ -138,7 +171,7 @@ pub fn run(config: Config) -> Result<(), String> {
                         shared.book.snapshot().by_id.keys().collect::<Vec<_>>()
                     );
                 }
-                shared.set_api_versions(advertised(&view.api_versions));
+                shared.set_api_versions(advertised(&view.api_versions, local_sasl));
                 admin_ok.set_ready();
             },
             move |e| {
@@ -179,6 +212,10 @@ pub fn run(config: Config) -> Result<(), String> {
     if let Some(reloader) = reloader {
         let _ = reloader.join();
     }
+    stop_background.store(true, Ordering::Release);
+    for handle in background {
+        let _ = handle.join();
+    }
     admin.stop();
     log::info!("kgate stopped");
     Ok(())
@@ -186,14 +223,10 @@ pub fn run(config: Config) -> Result<(), String> {
 
 /// Ask the cluster about itself until it answers, backing off up to 5 s between tries. Returns
 /// `None` when a shutdown signal arrives first.
-fn first_cluster_view(
-    bootstrap: &[BrokerAddress],
-    timeout: Duration,
-    tls: Option<&Arc<rustls::ClientConfig>>,
-) -> Option<ClusterView> {
+fn first_cluster_view(access: &ClusterAccess) -> Option<ClusterView> {
     let mut backoff = Duration::from_millis(200);
     loop {
-        match control::describe_cluster(bootstrap, timeout, tls) {
+        match control::describe_cluster(access) {
             Ok(view) => {
                 log::info!(
                     "cluster answered: brokers {:?}",
@@ -214,6 +247,59 @@ fn first_cluster_view(
         }
         backoff = (backoff * 2).min(Duration::from_secs(5));
     }
+}
+
+/// Client SASL as configured: kgate's own checks (GATEWAY_MANAGED) or relaying (KAFKA_MANAGED),
+/// and the JWKS refresher when OAuth is configured.
+fn sasl_server(
+    config: &Config,
+    stop: Arc<AtomicBool>,
+) -> Result<(Option<SaslServer>, Option<std::thread::JoinHandle<()>>), String> {
+    let Some(client_sasl) = &config.client_sasl else {
+        return Ok((None, None));
+    };
+    let mut refresher = None;
+    let oauth = match &client_sasl.oauth {
+        Some(settings) => {
+            let jwks = Arc::new(JwksCache::new(settings.jwks_url.clone()));
+            if let Err(e) = jwks.refresh() {
+                log::warn!(
+                    "JWKS not loaded yet (GATEWAY_OAUTH_JWKS_URL), retrying in the background: {e}"
+                );
+            }
+            refresher = Some(
+                jwks.spawn_refresher(settings.jwks_refresh, stop)
+                    .map_err(|e| format!("cannot start the JWKS refresher: {e}"))?,
+            );
+            Some(OAuthCheck {
+                verifier: OAuthVerifier {
+                    expected_issuer: settings.expected_issuer.clone(),
+                    expected_audiences: settings.expected_audiences.clone(),
+                    ..OAuthVerifier::default()
+                },
+                jwks,
+            })
+        }
+        None => None,
+    };
+    let authenticator = GatewayAuthenticator {
+        oauth,
+        plain: None,
+        external_names: None,
+    };
+    if client_sasl.mode == SecurityMode::GatewayManaged && authenticator.mechanisms().is_empty() {
+        return Err(format!(
+            "GATEWAY_SECURITY_PROTOCOL is {:?} but no mechanism is configured: set GATEWAY_OAUTH_JWKS_URL",
+            config.security_protocol
+        ));
+    }
+    let server = SaslServer {
+        mode: client_sasl.mode,
+        authenticator: Arc::new(authenticator),
+        failed_auth_delay: client_sasl.failed_auth_delay,
+        max_reauth: client_sasl.max_reauth,
+    };
+    Ok((Some(server), refresher))
 }
 
 /// The listeners for the routing shape: one per broker port (port routing), the SNI port

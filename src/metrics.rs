@@ -40,6 +40,8 @@ pub struct Metrics {
     /// Completed TLS handshakes by principal. Once per connection, not per request, so a lock
     /// is cheap here; the map is capped so that random names cannot grow it without bound.
     tls_handshakes: Mutex<BTreeMap<String, u64>>,
+    /// SASL outcomes by (mechanism, success); once per attempt, so a lock is cheap.
+    authentications: Mutex<BTreeMap<(String, bool), u64>>,
 }
 
 /// Distinct principal labels kept; later ones are counted under `(other)`.
@@ -83,7 +85,24 @@ impl Metrics {
             idle_closes: AtomicU64::new(0),
             apis: std::array::from_fn(|_| ApiCounters::default()),
             tls_handshakes: Mutex::new(BTreeMap::new()),
+            authentications: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// A SASL authentication with `mechanism` succeeded or failed.
+    pub fn authentication(&self, mechanism: &str, success: bool) {
+        let mut map = match self.authentications.lock() {
+            Ok(map) => map,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        // Mechanism names come from clients: keep only the ones kgate knows as labels.
+        let known = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"];
+        let label = if known.contains(&mechanism) {
+            mechanism
+        } else {
+            "other"
+        };
+        *map.entry((label.to_owned(), success)).or_insert(0) += 1;
     }
 
     /// A TLS client completed its handshake as `principal`.
@@ -273,6 +292,21 @@ impl Metrics {
         for (principal, count) in handshakes {
             let labels = format!("principal=\"{}\"", escape_label(&principal));
             sample(&mut out, "kgate_tls_handshakes_total", &labels, count);
+        }
+        family(
+            &mut out,
+            "kgate_authentications_total",
+            "counter",
+            "SASL authentications by mechanism and result (success or failure).",
+        );
+        let authentications = match self.authentications.lock() {
+            Ok(map) => map.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        for ((mechanism, success), count) in authentications {
+            let result = if success { "success" } else { "failure" };
+            let labels = format!("mechanism=\"{mechanism}\",result=\"{result}\"");
+            sample(&mut out, "kgate_authentications_total", &labels, count);
         }
         out
     }

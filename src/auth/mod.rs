@@ -2,9 +2,11 @@
 //! renders it and then passed through Kafka's `ssl.principal.mapping.rules`, so that rules and
 //! ACL principals written for a Kafka broker mean the same thing behind kgate.
 
+pub mod gateway_auth;
 pub mod http_fetch;
 pub mod jaas;
 pub mod jwks;
+pub mod jwks_cache;
 pub mod jws;
 pub mod oauth;
 pub mod oauthbearer_sasl;

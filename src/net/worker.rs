@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token, Waker};
 
+use crate::config::SecurityMode;
 use crate::net::transport::Transport;
 use crate::proxy::connection::{Close, Connection};
 use crate::proxy::listener::ListenerKind;
@@ -253,7 +254,14 @@ impl Worker {
             }
             None => Transport::Plain(sock),
         };
-        Ok(Upstream::new(transport, addr, target))
+        // With Kafka-managed SASL the client's own exchange authenticates the connection.
+        let delegated = self
+            .shared
+            .sasl
+            .as_ref()
+            .is_some_and(|s| s.mode == SecurityMode::KafkaManaged);
+        let authenticate = self.shared.backend_sasl.is_some() && !delegated;
+        Ok(Upstream::new(transport, addr, target, authenticate))
     }
 
     fn insert(&mut self, mut conn: Connection) -> Option<usize> {

@@ -15,6 +15,12 @@ use codec::frame::{frame_size, split_frame, Status, SIZE_PREFIX};
 use codec::header::{peek_correlation_id, peek_request};
 
 use super::inflight::{Action, Answer, InFlight, InFlightQueue};
+use super::sasl_server::{AuthState, MAX_UNAUTHENTICATED_FRAME};
+use crate::config::SecurityMode;
+use sasl_flow::Gate;
+
+#[path = "connection_sasl.rs"]
+mod sasl_flow;
 use super::listener::ListenerKind;
 use super::principal::tls_principal;
 use super::request::produce_acks;
@@ -62,6 +68,8 @@ pub enum Close {
     Sni(String),
     /// The client's identity could not be established.
     Authentication(String),
+    /// kgate could not authenticate to the broker.
+    UpstreamAuth(String),
 }
 
 impl std::fmt::Display for Close {
@@ -83,7 +91,8 @@ impl std::fmt::Display for Close {
                 "the client is using TLS against a plaintext listener (set GATEWAY_SECURITY_PROTOCOL=SSL, or use a plaintext client)"
             ),
             Self::Sni(why) => write!(f, "SNI routing: {why}"),
-            Self::Authentication(why) => write!(f, "authentication failed: {why}"),
+            Self::Authentication(why) => write!(f, "authentication: {why}"),
+            Self::UpstreamAuth(why) => write!(f, "kgate's SASL authentication to the broker failed: {why}"),
         }
     }
 }
@@ -95,6 +104,14 @@ pub struct Readiness {
     pub readable: bool,
     /// The socket may accept bytes.
     pub writable: bool,
+}
+
+/// What kgate sees of a client's SASL exchange relayed to the broker (KAFKA_MANAGED).
+#[derive(Debug, Default)]
+struct DelegatedSasl {
+    mechanism: Option<String>,
+    username: Option<String>,
+    steps: u32,
 }
 
 /// A client connection paired with its upstream connection.
@@ -116,9 +133,15 @@ pub struct Connection {
     pub last_activity: Instant,
     /// When set, no new requests are read; the connection closes once in-flight work is done.
     pub draining: bool,
-    /// The TLS client's principal, once its handshake is done.
+    /// The client's principal: from its certificate or its SASL authentication.
     pub principal: Option<String>,
     seen_request: bool,
+    auth: AuthState,
+    /// A failed SASL attempt: when its answer may go, the answer, and why (for the close).
+    pending_failure: Option<(Instant, Vec<u8>, String)>,
+    /// Close once everything queued for the client has been written.
+    close_when_flushed: Option<String>,
+    delegated: DelegatedSasl,
     client_in: ByteQueue,
     client_out: ByteQueue,
     upstream_in: ByteQueue,
@@ -148,6 +171,13 @@ impl Connection {
             draining: false,
             principal: None,
             seen_request: false,
+            auth: match shared.sasl.as_ref().map(|s| s.mode) {
+                Some(SecurityMode::GatewayManaged) => AuthState::Pending { mechanism: None },
+                _ => AuthState::Open,
+            },
+            pending_failure: None,
+            close_when_flushed: None,
+            delegated: DelegatedSasl::default(),
             client_in: ByteQueue::default(),
             client_out: ByteQueue::default(),
             upstream_in: ByteQueue::default(),
@@ -203,6 +233,7 @@ impl Connection {
         if let Some(upstream) = &mut self.upstream {
             upstream.check_connected()?;
         }
+        self.start_upstream_auth()?;
         loop {
             let mut progress =
                 flush_tls(&mut self.client, &mut self.client_ready).map_err(Close::ClientError)?;
@@ -216,6 +247,11 @@ impl Connection {
             progress |= self.read_upstream()?;
             progress |= self.write_client()?;
             if !progress {
+                if let Some(reason) = &self.close_when_flushed {
+                    if self.client_out.is_empty() && !self.client.has_pending_output() {
+                        return Err(Close::Authentication(reason.clone()));
+                    }
+                }
                 return Ok(());
             }
             self.last_activity = Instant::now();
@@ -294,18 +330,25 @@ impl Connection {
         let Some(up) = self.upstream.as_mut() else {
             return Ok(false);
         };
-        if !up.connected || !up.ready.writable || self.upstream_out.is_empty() {
+        // kgate's own SASL frames go first; client requests wait until it is authenticated.
+        let queue = if !up.auth_out.is_empty() {
+            &mut up.auth_out
+        } else if up.auth.is_open() {
+            &mut self.upstream_out
+        } else {
+            return Ok(false);
+        };
+        if !up.connected || !up.ready.writable || queue.is_empty() {
             return Ok(false);
         }
-        let before = self.upstream_out.len();
-        let drained = self
-            .upstream_out
+        let before = queue.len();
+        let drained = queue
             .write_to(&mut up.transport)
             .map_err(Close::UpstreamError)?;
         if !drained && up.transport.socket_write_blocked() {
             up.ready.writable = false;
         }
-        Ok(self.upstream_out.len() < before)
+        Ok(queue.len() < before)
     }
 
     fn write_client(&mut self) -> Result<bool, Close> {
@@ -325,7 +368,14 @@ impl Connection {
 
     /// Take every complete request frame from the client's queue and route it.
     fn handle_requests(&mut self) -> Result<(), Close> {
-        let max = self.shared.settings.max_frame_bytes;
+        let max = if self.auth.is_authenticated() {
+            self.shared.settings.max_frame_bytes
+        } else {
+            self.shared
+                .settings
+                .max_frame_bytes
+                .min(MAX_UNAUTHENTICATED_FRAME)
+        };
         if !self.seen_request && self.client_in.len() >= 2 {
             if matches!(self.client, Transport::Plain(_))
                 && looks_like_tls(self.client_in.as_slice())
@@ -335,6 +385,10 @@ impl Connection {
             self.seen_request = true;
         }
         loop {
+            if self.pending_failure.is_some() || self.close_when_flushed.is_some() {
+                // A failed authentication ends the connection: nothing more is read.
+                return Ok(());
+            }
             let frame = match split_frame(self.client_in.as_slice(), max) {
                 Ok(Status::Complete(frame)) => frame,
                 Ok(Status::Partial { .. }) => return Ok(()),
@@ -346,7 +400,25 @@ impl Connection {
                 }
             };
             let len = frame.len;
-            let decision = route_request(&self.shared, frame.body)?;
+            let peek = peek_request(frame.body).map_err(|e| Close::BadRequest(e.to_string()))?;
+            let override_action = match self.sasl_gate(peek.api_key, len)? {
+                Gate::Handled => {
+                    self.shared.metrics.request(peek.api_key, len);
+                    self.client_in.consume(len);
+                    self.release_local_answers();
+                    continue;
+                }
+                Gate::Pass(action) => action,
+            };
+            let body = self
+                .client_in
+                .as_slice()
+                .get(SIZE_PREFIX..len)
+                .unwrap_or_default();
+            let mut decision = route_request(&self.shared, body)?;
+            if let Some(action) = override_action {
+                decision.action = Some(action);
+            }
             self.shared.metrics.request(decision.api_key, len);
             match decision.action {
                 None => self.inflight.push_silent(decision.correlation_id),
@@ -375,6 +447,9 @@ impl Connection {
     /// Take every complete response frame from the broker's queue, match it with the head of
     /// the in-flight queue, rewrite if needed, and queue it for the client.
     fn handle_responses(&mut self) -> Result<(), Close> {
+        if !self.upstream_auth_step()? {
+            return Ok(());
+        }
         loop {
             let frame = match split_frame(self.upstream_in.as_slice(), MAX_RESPONSE_FRAME) {
                 Ok(Status::Complete(frame)) => frame,
@@ -418,6 +493,15 @@ impl Connection {
                     let bytes = self.upstream_in.as_slice().get(..len).unwrap_or_default();
                     self.client_out.extend(bytes);
                     self.shared.metrics.response(entry.api_key, len);
+                    if entry.action == Action::WatchSaslAuthenticate {
+                        let body = self
+                            .upstream_in
+                            .as_slice()
+                            .get(SIZE_PREFIX..len)
+                            .unwrap_or_default()
+                            .to_vec();
+                        self.delegated_answer(entry.api_version, &body);
+                    }
                 }
             }
             self.upstream_in.consume(len);

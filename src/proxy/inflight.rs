@@ -12,6 +12,9 @@ pub enum Action {
     Forward,
     /// Rewrite broker addresses in the broker's response.
     Rewrite(RewriteKind),
+    /// Forward the broker's answer to a relayed SaslAuthenticate, and learn from it whether the
+    /// client authenticated (KAFKA_MANAGED).
+    WatchSaslAuthenticate,
     /// kgate answered itself: this frame body goes out when it reaches the head of the queue,
     /// so that answers keep the order of the requests.
     Local(Vec<u8>),

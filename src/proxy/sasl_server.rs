@@ -44,7 +44,11 @@ pub trait Authenticator: Send + Sync + std::fmt::Debug {
     fn mechanisms(&self) -> Vec<&'static str>;
 
     /// Check one client's credentials (`auth_bytes` of a SaslAuthenticate request).
-    fn authenticate(&self, mechanism: &str, auth_bytes: &[u8]) -> Result<Authenticated, AuthFailure>;
+    fn authenticate(
+        &self,
+        mechanism: &str,
+        auth_bytes: &[u8],
+    ) -> Result<Authenticated, AuthFailure>;
 }
 
 /// Where a connection stands with authentication.
@@ -107,7 +111,11 @@ pub enum SaslOutcome {
 fn answer<M: Message>(correlation_id: i32, version: i16, msg: &M) -> Result<Vec<u8>, EncodeError> {
     let mut out = Vec::with_capacity(msg.encoded_size(version)? + 8);
     let header_version = codec::header::response_header_version(M::API_KEY, version);
-    ResponseHeader { correlation_id, ..ResponseHeader::default() }.encode(&mut out, header_version)?;
+    ResponseHeader {
+        correlation_id,
+        ..ResponseHeader::default()
+    }
+    .encode(&mut out, header_version)?;
     msg.encode_body(&mut out, version)?;
     Ok(out)
 }
@@ -120,21 +128,30 @@ pub fn handshake(
     body: &[u8],
 ) -> Result<SaslOutcome, String> {
     let version = header.api_version;
-    let request = SaslHandshakeRequest::decode_body(body, version).map_err(|e| format!("SaslHandshake: {e}"))?;
+    let request = SaslHandshakeRequest::decode_body(body, version)
+        .map_err(|e| format!("SaslHandshake: {e}"))?;
     let offered = authenticator.mechanisms();
     let accepted = offered.iter().any(|m| *m == request.mechanism);
     if accepted {
         match state {
             AuthState::Pending { mechanism } => *mechanism = Some(request.mechanism.clone()),
-            AuthState::Done { reauth_mechanism, .. } => *reauth_mechanism = Some(request.mechanism.clone()),
+            AuthState::Done {
+                reauth_mechanism, ..
+            } => *reauth_mechanism = Some(request.mechanism.clone()),
             AuthState::Open => {}
         }
     }
     let msg = SaslHandshakeResponse {
-        error_code: if accepted { 0 } else { UNSUPPORTED_SASL_MECHANISM },
+        error_code: if accepted {
+            0
+        } else {
+            UNSUPPORTED_SASL_MECHANISM
+        },
         mechanisms: offered.iter().map(|m| (*m).to_owned()).collect(),
     };
-    answer(header.correlation_id, version, &msg).map(SaslOutcome::Answer).map_err(|e| e.to_string())
+    answer(header.correlation_id, version, &msg)
+        .map(SaslOutcome::Answer)
+        .map_err(|e| e.to_string())
 }
 
 /// Answer a SaslAuthenticate: check the credentials, enforce that a re-authentication keeps
@@ -148,27 +165,52 @@ pub fn authenticate(
     body: &[u8],
 ) -> Result<SaslOutcome, String> {
     let version = header.api_version;
-    let request =
-        SaslAuthenticateRequest::decode_body(body, version).map_err(|e| format!("SaslAuthenticate: {e}"))?;
-    let fail = |code: i16, mechanism: &str, username: String, reason: String| -> Result<SaslOutcome, String> {
+    let request = SaslAuthenticateRequest::decode_body(body, version)
+        .map_err(|e| format!("SaslAuthenticate: {e}"))?;
+    let fail = |code: i16,
+                mechanism: &str,
+                username: String,
+                reason: String|
+     -> Result<SaslOutcome, String> {
         let msg = SaslAuthenticateResponse {
             error_code: code,
             error_message: Some(format!("Authentication failed: {reason}")),
             ..SaslAuthenticateResponse::default()
         };
         let bytes = answer(header.correlation_id, version, &msg).map_err(|e| e.to_string())?;
-        Ok(SaslOutcome::Failure { answer: bytes, username, reason, mechanism: mechanism.to_owned() })
+        Ok(SaslOutcome::Failure {
+            answer: bytes,
+            username,
+            reason,
+            mechanism: mechanism.to_owned(),
+        })
     };
     let (mechanism, previous) = match state {
         AuthState::Pending { mechanism: Some(m) } => (m.clone(), None),
-        AuthState::Done { reauth_mechanism: Some(m), principal, .. } => (m.clone(), Some(principal.clone())),
+        AuthState::Done {
+            reauth_mechanism: Some(m),
+            principal,
+            ..
+        } => (m.clone(), Some(principal.clone())),
         _ => {
-            return fail(ILLEGAL_SASL_STATE, "none", "unknown".into(), "SaslAuthenticate without a SaslHandshake".into())
+            return fail(
+                ILLEGAL_SASL_STATE,
+                "none",
+                "unknown".into(),
+                "SaslAuthenticate without a SaslHandshake".into(),
+            )
         }
     };
     let who = match authenticator.authenticate(&mechanism, &request.auth_bytes) {
         Ok(who) => who,
-        Err(failure) => return fail(SASL_AUTHENTICATION_FAILED, &mechanism, failure.username, failure.reason),
+        Err(failure) => {
+            return fail(
+                SASL_AUTHENTICATION_FAILED,
+                &mechanism,
+                failure.username,
+                failure.reason,
+            )
+        }
     };
     if let Some(previous) = previous.filter(|p| *p != who.principal) {
         return fail(
@@ -186,16 +228,27 @@ pub fn authenticate(
         reauth_mechanism: None,
     };
     let msg = SaslAuthenticateResponse {
-        session_lifetime_ms: lifetime.map_or(0, |l| i64::try_from(l.as_millis()).unwrap_or(i64::MAX)),
+        session_lifetime_ms: lifetime
+            .map_or(0, |l| i64::try_from(l.as_millis()).unwrap_or(i64::MAX)),
         ..SaslAuthenticateResponse::default()
     };
     let bytes = answer(header.correlation_id, version, &msg).map_err(|e| e.to_string())?;
-    Ok(SaslOutcome::Success { answer: bytes, principal: who.principal, mechanism })
+    Ok(SaslOutcome::Success {
+        answer: bytes,
+        principal: who.principal,
+        mechanism,
+    })
 }
 
 /// The smaller of the time left on the credential and the re-authentication limit.
-fn session_lifetime(expires_at: Option<SystemTime>, max_reauth: Option<Duration>) -> Option<Duration> {
-    let left = expires_at.map(|t| t.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO));
+fn session_lifetime(
+    expires_at: Option<SystemTime>,
+    max_reauth: Option<Duration>,
+) -> Option<Duration> {
+    let left = expires_at.map(|t| {
+        t.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO)
+    });
     match (left, max_reauth) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
@@ -204,7 +257,10 @@ fn session_lifetime(expires_at: Option<SystemTime>, max_reauth: Option<Duration>
 
 /// True for the requests allowed before authentication.
 pub fn allowed_before_auth(api_key: i16) -> bool {
-    matches!(api_key, keys::API_VERSIONS | keys::SASL_HANDSHAKE | keys::SASL_AUTHENTICATE)
+    matches!(
+        api_key,
+        keys::API_VERSIONS | keys::SASL_HANDSHAKE | keys::SASL_AUTHENTICATE
+    )
 }
 
 #[cfg(test)]

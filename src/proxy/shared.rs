@@ -6,14 +6,17 @@ use std::sync::{Arc, RwLock};
 use codec::messages::api_versions::ApiVersionsResponse;
 
 use super::listener::ListenerKind;
+use super::sasl_server::Authenticator;
 use super::settings::Settings;
 use crate::auth::principal_mapping::PrincipalMapper;
+use crate::config::SecurityMode;
 use crate::metrics::Metrics;
 use crate::routing::address_book::AddressBook;
 use crate::routing::advertise::Advertise;
 use crate::routing::host_map::HostMap;
 use crate::routing::port_map::PortMap;
 use crate::tls::reload::CurrentServerConfig;
+use crate::upstream::sasl_client::BackendCredentials;
 
 /// Read-mostly state shared by the acceptor, the workers and the control plane.
 #[derive(Debug)]
@@ -38,6 +41,23 @@ pub struct Shared {
     pub backend_tls: Option<Arc<rustls::ClientConfig>>,
     /// Host-routing names, when an SNI listener runs.
     pub host_map: Option<HostMap>,
+    /// Client SASL, when the listeners require it.
+    pub sasl: Option<SaslServer>,
+    /// kgate's own SASL credentials towards brokers, when the cluster requires them.
+    pub backend_sasl: Option<Arc<BackendCredentials>>,
+}
+
+/// Client SASL as the data path applies it.
+#[derive(Debug)]
+pub struct SaslServer {
+    /// Who checks credentials.
+    pub mode: SecurityMode,
+    /// The checks kgate makes itself (GATEWAY_MANAGED).
+    pub authenticator: Arc<dyn Authenticator>,
+    /// How long a failed attempt waits for its answer.
+    pub failed_auth_delay: std::time::Duration,
+    /// The longest session before re-authentication.
+    pub max_reauth: Option<std::time::Duration>,
 }
 
 /// What every TLS client connection needs.

@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use super::connection::{Close, Readiness};
+use crate::net::buffer::ByteQueue;
 use crate::net::transport::Transport;
+use crate::upstream::sasl_client::SaslExchange;
 
 /// A connection to a broker, possibly still being established.
 #[derive(Debug)]
@@ -22,11 +24,42 @@ pub struct Upstream {
     pub connected: bool,
     /// When the connect started, for the connect timeout.
     pub started: Instant,
+    /// kgate's own SASL authentication on this connection.
+    pub auth: UpstreamAuth,
+    /// kgate's SASL frames, sent before any client request.
+    pub auth_out: ByteQueue,
+}
+
+/// Where kgate's own authentication to the broker stands on one connection.
+#[derive(Debug)]
+pub enum UpstreamAuth {
+    /// The cluster needs none, or the client's own exchange is relayed (KAFKA_MANAGED).
+    NotNeeded,
+    /// To start once the connection is up.
+    NotStarted,
+    /// Waiting for the broker's answer.
+    InProgress(SaslExchange),
+    /// Authenticated: client requests may flow.
+    Done,
+}
+
+impl UpstreamAuth {
+    /// True when client requests may be sent.
+    pub fn is_open(&self) -> bool {
+        matches!(self, Self::NotNeeded | Self::Done)
+    }
 }
 
 impl Upstream {
     /// A connection being established.
-    pub fn new(transport: Transport, addr: SocketAddr, broker_id: Option<i32>) -> Self {
+    /// `authenticate`: kgate must authenticate with its own credentials before client
+    /// requests go through.
+    pub fn new(
+        transport: Transport,
+        addr: SocketAddr,
+        broker_id: Option<i32>,
+        authenticate: bool,
+    ) -> Self {
         Self {
             transport,
             addr,
@@ -34,6 +67,12 @@ impl Upstream {
             ready: Readiness::default(),
             connected: false,
             started: Instant::now(),
+            auth: if authenticate {
+                UpstreamAuth::NotStarted
+            } else {
+                UpstreamAuth::NotNeeded
+            },
+            auth_out: ByteQueue::default(),
         }
     }
 

@@ -13,6 +13,7 @@ use codec::messages::fetch::FetchResponse;
 use codec::messages::find_coordinator::FindCoordinatorResponse;
 use codec::messages::metadata::MetadataResponse;
 use codec::messages::produce::ProduceResponse;
+use codec::messages::sasl_authenticate::SaslAuthenticateResponse;
 use codec::{EncodeError, Message};
 
 /// Kafka's UNSUPPORTED_VERSION error code.
@@ -40,12 +41,18 @@ fn cap_for(api_key: i16) -> Option<Cap> {
     }
 }
 
-/// The ranges kgate advertises, given the broker's own ApiVersions answer.
-pub fn advertised(broker: &ApiVersionsResponse) -> ApiVersionsResponse {
+/// The ranges kgate advertises, given the broker's own ApiVersions answer. With `local_sasl`,
+/// kgate answers SaslHandshake (v1: v0 would send raw tokens outside Kafka frames) and
+/// SaslAuthenticate itself, so it advertises its own ranges for them.
+pub fn advertised(broker: &ApiVersionsResponse, local_sasl: bool) -> ApiVersionsResponse {
+    let own = |key: i16| {
+        key == keys::API_VERSIONS
+            || (local_sasl && (key == keys::SASL_HANDSHAKE || key == keys::SASL_AUTHENTICATE))
+    };
     let mut api_keys: Vec<ApiVersion> = broker
         .api_keys
         .iter()
-        .filter(|a| a.api_key != keys::API_VERSIONS)
+        .filter(|a| !own(a.api_key))
         .filter_map(|a| {
             let (min, max) = match cap_for(a.api_key) {
                 None => (a.min_version, a.max_version),
@@ -65,6 +72,20 @@ pub fn advertised(broker: &ApiVersionsResponse) -> ApiVersionsResponse {
         max_version: ApiVersionsResponse::VERSIONS.1,
         ..ApiVersion::default()
     });
+    if local_sasl {
+        api_keys.push(ApiVersion {
+            api_key: keys::SASL_HANDSHAKE,
+            min_version: 1,
+            max_version: 1,
+            ..ApiVersion::default()
+        });
+        api_keys.push(ApiVersion {
+            api_key: keys::SASL_AUTHENTICATE,
+            min_version: SaslAuthenticateResponse::VERSIONS.0,
+            max_version: SaslAuthenticateResponse::VERSIONS.1,
+            ..ApiVersion::default()
+        });
+    }
     api_keys.sort_by_key(|a| a.api_key);
     ApiVersionsResponse {
         error_code: 0,
@@ -130,7 +151,7 @@ mod tests {
 
     #[test]
     fn caps_rewritten_apis_and_keeps_the_rest() {
-        let ours = advertised(&broker());
+        let ours = advertised(&broker(), false);
         let range = |key: i16| {
             ours.api_keys
                 .iter()
@@ -163,8 +184,28 @@ mod tests {
     }
 
     #[test]
+    fn sasl_answered_locally_is_advertised_with_kgates_ranges() {
+        let ours = advertised(&broker(), true);
+        let range = |key: i16| {
+            ours.api_keys
+                .iter()
+                .find(|a| a.api_key == key)
+                .map(|a| (a.min_version, a.max_version))
+        };
+        assert_eq!(range(17), Some((1, 1)));
+        assert_eq!(range(36), Some((0, 2)));
+        assert_eq!(
+            advertised(&broker(), false)
+                .api_keys
+                .iter()
+                .find(|a| a.api_key == 36),
+            None
+        );
+    }
+
+    #[test]
     fn a_too_new_request_gets_the_kip_511_answer_in_v0_form() {
-        let ours = advertised(&broker());
+        let ours = advertised(&broker(), false);
         let body = answer(&ours, 9, 99).unwrap();
         let mut r = Reader::new(&body);
         assert_eq!(r.i32("correlation id").unwrap(), 9);
@@ -178,7 +219,7 @@ mod tests {
 
     #[test]
     fn a_supported_request_is_answered_at_its_version_with_header_v0() {
-        let ours = advertised(&broker());
+        let ours = advertised(&broker(), false);
         for version in 0..=4 {
             let body = answer(&ours, 1, version).unwrap();
             let mut r = Reader::new(&body);

@@ -15,6 +15,7 @@ use codec::Message;
 use crate::routing::api_versions::UNSUPPORTED_VERSION;
 
 use super::control_client::{ControlClient, ControlError};
+use super::sasl_client::BackendCredentials;
 use crate::routing::address_book::{BrokerAddress, Brokers};
 
 /// What the cluster said about itself.
@@ -26,15 +27,36 @@ pub struct ClusterView {
     pub brokers: Brokers,
 }
 
-/// Ask one of `bootstrap` for its API versions and its brokers.
-pub fn describe_cluster(
-    bootstrap: &[BrokerAddress],
-    timeout: Duration,
-    tls: Option<&Arc<ClientConfig>>,
-) -> Result<ClusterView, ControlError> {
+/// How to reach the cluster for kgate's own requests.
+#[derive(Debug, Clone)]
+pub struct ClusterAccess {
+    /// `KAFKA_BOOTSTRAP_SERVERS`.
+    pub bootstrap: Vec<BrokerAddress>,
+    /// Connect, read and write timeout.
+    pub timeout: Duration,
+    /// TLS towards brokers, if the cluster needs it.
+    pub tls: Option<Arc<ClientConfig>>,
+    /// kgate's SASL credentials, if the cluster needs them.
+    pub sasl: Option<Arc<BackendCredentials>>,
+}
+
+/// Ask one of the bootstrap servers for its API versions and its brokers.
+pub fn describe_cluster(access: &ClusterAccess) -> Result<ClusterView, ControlError> {
+    let (bootstrap, timeout, tls, sasl) = (
+        &access.bootstrap,
+        access.timeout,
+        access.tls.as_ref(),
+        access.sasl.as_ref(),
+    );
     let mut last = ControlError("no bootstrap server configured (KAFKA_BOOTSTRAP_SERVERS)".into());
     for address in bootstrap {
         match ControlClient::connect(address, timeout, tls)
+            .and_then(|mut client| {
+                if let Some(creds) = sasl {
+                    client.authenticate(creds)?;
+                }
+                Ok(client)
+            })
             .and_then(|mut client| describe_with(&mut client))
         {
             Ok(view) => return Ok(view),
@@ -122,10 +144,8 @@ fn check(answer: ApiVersionsResponse) -> Result<ApiVersionsResponse, ControlErro
 /// Refresh the cluster view every `interval` on its own thread until `stop` is set. Failures
 /// are logged and retried; `on_view` receives every successful answer, `on_failure` each error.
 pub fn spawn_refresher(
-    bootstrap: Vec<BrokerAddress>,
+    access: ClusterAccess,
     interval: Duration,
-    timeout: Duration,
-    tls: Option<Arc<ClientConfig>>,
     stop: Arc<AtomicBool>,
     mut on_view: impl FnMut(ClusterView) + Send + 'static,
     mut on_failure: impl FnMut(&ControlError) + Send + 'static,
@@ -140,7 +160,7 @@ pub fn spawn_refresher(
                     continue;
                 }
                 next = Instant::now() + interval;
-                match describe_cluster(&bootstrap, timeout, tls.as_ref()) {
+                match describe_cluster(&access) {
                     Ok(view) => on_view(view),
                     Err(e) => on_failure(&e),
                 }

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use rustls::ClientConfig;
 
+use super::sasl_client::{BackendCredentials, SaslExchange, Step};
+
 use codec::frame::{frame_size, Status, SIZE_PREFIX};
 use codec::header::{
     request_header_version, response_header_version, RequestHeader, ResponseHeader,
@@ -156,6 +158,20 @@ impl ControlClient {
             )));
         }
         Ok(r.rest().to_vec())
+    }
+
+    /// Authenticate with kgate's own credentials, before any other request.
+    pub fn authenticate(&mut self, creds: &Arc<BackendCredentials>) -> Result<(), ControlError> {
+        let (mut exchange, mut frame) =
+            SaslExchange::start(Arc::clone(creds)).map_err(ControlError)?;
+        loop {
+            self.stream.write_all(&frame)?;
+            let answer = self.read_frame()?;
+            match exchange.on_response(&answer).map_err(ControlError)? {
+                Step::Send(next) => frame = next,
+                Step::Done { .. } => return Ok(()),
+            }
+        }
     }
 
     fn read_frame(&mut self) -> Result<Vec<u8>, ControlError> {

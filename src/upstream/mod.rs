@@ -2,3 +2,5 @@
 
 pub mod control;
 pub mod control_client;
+pub mod oauth_token;
+pub mod sasl_client;
