@@ -3,6 +3,8 @@
 //! ACL principals written for a Kafka broker mean the same thing behind kgate.
 
 pub mod principal_mapping;
+pub mod token;
+pub mod user_pool_key;
 pub mod x509_name;
 
 use principal_mapping::PrincipalMapper;
