@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use crate::admin::{self, AdminState};
+use crate::admin::{self, AdminApi, AdminState};
 use crate::auth::principal_mapping::PrincipalMapper;
 use crate::config::{spec, Config, RoutingMechanism};
 use crate::metrics::Metrics;
@@ -27,13 +27,21 @@ pub fn run(config: Config) -> Result<(), String> {
     let metrics = Arc::new(Metrics::default());
     let admin_state = Arc::new(AdminState::new(Arc::clone(&metrics)));
     let bind_host = config.bind_host.to_string();
-    let admin =
-        admin::spawn(&bind_host, config.http_port, Arc::clone(&admin_state)).map_err(|e| {
-            format!(
-                "cannot serve the admin API on {}:{} (GATEWAY_HTTP_PORT): {e}",
-                bind_host, config.http_port
-            )
-        })?;
+    // Service accounts and the token key; the data path reads them through
+    // `admin_api.state()` (immutable snapshots) and `admin_api.key()`.
+    let admin_api = Arc::new(AdminApi::from_config(&config.admin)?);
+    let admin = admin::spawn(
+        &bind_host,
+        config.http_port,
+        Arc::clone(&admin_state),
+        Arc::clone(&admin_api),
+    )
+    .map_err(|e| {
+        format!(
+            "cannot serve the admin API on {}:{} (GATEWAY_HTTP_PORT): {e}",
+            bind_host, config.http_port
+        )
+    })?;
     log::info!("admin API on http://{}:{}", bind_host, config.http_port);
 
     let bootstrap: Vec<BrokerAddress> = config

@@ -5,6 +5,7 @@
 //! replace the default file store without touching the admin API or the data path.
 
 pub mod file;
+pub mod memory;
 pub mod model;
 pub mod private_file;
 pub mod state;
@@ -14,6 +15,7 @@ pub(crate) mod test_dir;
 use std::fmt;
 
 pub use file::FileStore;
+pub use memory::MemoryStore;
 pub use model::{AccountKind, ServiceAccount, DEFAULT_VCLUSTER};
 pub use state::{GatewayState, StateHandle, StoredState, UpsertResult};
 
