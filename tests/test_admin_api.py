@@ -245,7 +245,7 @@ def test_schemathesis_finds_no_server_error(gw, tmp_path):
            "--checks", "not_a_server_error", "--auth", f"{ADMIN[0]}:{ADMIN[1]}",
            "--max-time", "60", "--max-examples", "60", "--seed", "1", "--no-shrink",
            "--report", "har", "--report-har-path", str(har)]
-    run = subprocess.run(cmd, capture_output=True, text=True, timeout=180,
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=180, cwd=tmp_path,
                          env=dict(os.environ, SCHEMATHESIS_HOOKS="", NO_COLOR="1"))
     output = run.stdout[-6000:] + run.stderr[-3000:]
     assert run.returncode == 0, output
