@@ -4,9 +4,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use crate::admin::{self, AdminState};
+use crate::admin::{self, AdminApi, AdminState};
 use crate::auth::gateway_auth::{GatewayAuthenticator, OAuthCheck};
 use crate::auth::jwks_cache::JwksCache;
+use crate::auth::local_tokens::{LocalTokens, StateExternalNames};
 use crate::auth::oauth::OAuthVerifier;
 use crate::auth::principal_mapping::PrincipalMapper;
 use crate::config::{spec, Config, RoutingMechanism, SecurityMode};
@@ -33,13 +34,21 @@ pub fn run(config: Config) -> Result<(), String> {
     let metrics = Arc::new(Metrics::default());
     let admin_state = Arc::new(AdminState::new(Arc::clone(&metrics)));
     let bind_host = config.bind_host.to_string();
-    let admin =
-        admin::spawn(&bind_host, config.http_port, Arc::clone(&admin_state)).map_err(|e| {
-            format!(
-                "cannot serve the admin API on {}:{} (GATEWAY_HTTP_PORT): {e}",
-                bind_host, config.http_port
-            )
-        })?;
+    // Service accounts and the token key; the data path reads them through
+    // `admin_api.state()` (immutable snapshots) and `admin_api.key()`.
+    let admin_api = Arc::new(AdminApi::from_config(&config.admin)?);
+    let admin = admin::spawn(
+        &bind_host,
+        config.http_port,
+        Arc::clone(&admin_state),
+        Arc::clone(&admin_api),
+    )
+    .map_err(|e| {
+        format!(
+            "cannot serve the admin API on {}:{} (GATEWAY_HTTP_PORT): {e}",
+            bind_host, config.http_port
+        )
+    })?;
     log::info!("admin API on http://{}:{}", bind_host, config.http_port);
 
     let bootstrap: Vec<BrokerAddress> = config
@@ -85,7 +94,7 @@ pub fn run(config: Config) -> Result<(), String> {
             background.push(handle);
         }
     }
-    let (sasl, jwks_refresher) = sasl_server(&config, Arc::clone(&stop_background))?;
+    let (sasl, jwks_refresher) = sasl_server(&config, &admin_api, Arc::clone(&stop_background))?;
     background.extend(jwks_refresher);
     let local_sasl = sasl
         .as_ref()
@@ -253,6 +262,7 @@ fn first_cluster_view(access: &ClusterAccess) -> Option<ClusterView> {
 /// and the JWKS refresher when OAuth is configured.
 fn sasl_server(
     config: &Config,
+    admin_api: &AdminApi,
     stop: Arc<AtomicBool>,
 ) -> Result<(Option<SaslServer>, Option<std::thread::JoinHandle<()>>), String> {
     let Some(client_sasl) = &config.client_sasl else {
@@ -282,14 +292,19 @@ fn sasl_server(
         }
         None => None,
     };
+    let state = admin_api.state();
+    let plain: Arc<dyn Authenticator> = Arc::new(LocalTokens {
+        key: admin_api.key().clone(),
+        state: Arc::clone(&state),
+    });
     let authenticator = GatewayAuthenticator {
         oauth,
-        plain: None,
-        external_names: None,
+        plain: Some(plain),
+        external_names: Some(Arc::new(StateExternalNames(state))),
     };
     if client_sasl.mode == SecurityMode::GatewayManaged && authenticator.mechanisms().is_empty() {
         return Err(format!(
-            "GATEWAY_SECURITY_PROTOCOL is {:?} but no mechanism is configured: set GATEWAY_OAUTH_JWKS_URL",
+            "GATEWAY_SECURITY_PROTOCOL is {:?} but no SASL mechanism is available",
             config.security_protocol
         ));
     }

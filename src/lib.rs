@@ -10,5 +10,6 @@ pub mod net;
 pub mod proxy;
 pub mod routing;
 pub mod signals;
+pub mod store;
 pub mod tls;
 pub mod upstream;

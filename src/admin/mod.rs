@@ -1,12 +1,19 @@
-//! The admin HTTP server: health and metrics on `GATEWAY_HTTP_PORT`.
+//! The admin HTTP server on `GATEWAY_HTTP_PORT`: health and metrics (no authentication), and
+//! the `gateway/v2` API for service accounts and tokens (HTTP Basic, see [`basic_auth`]).
 //!
 //! tiny_http on one dedicated blocking thread: the admin API is low-traffic, and keeping it off
 //! the workers means a slow scrape can never delay Kafka traffic.
 
+mod api;
+pub mod basic_auth;
+pub mod request;
 mod routes;
+mod secret_eq;
+mod service_accounts;
 mod state;
+mod tokens;
 
-use std::io;
+use std::io::{self, Read};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -15,6 +22,8 @@ use std::time::{Duration, Instant};
 
 use tiny_http::{Header, Request, Response, Server};
 
+pub use api::{AdminApi, OPENAPI};
+pub use request::ApiRequest;
 pub use routes::{route, Reply, PROMETHEUS_CONTENT_TYPE};
 pub use state::AdminState;
 
@@ -24,7 +33,12 @@ const REBIND_DELAY: Duration = Duration::from_secs(1);
 
 /// Starts the admin server on `bind_host:port` (port 0 picks a free port; see
 /// [`AdminHandle::local_addr`]). Binding errors are returned, with the address in the message.
-pub fn spawn(bind_host: &str, port: u16, state: Arc<AdminState>) -> io::Result<AdminHandle> {
+pub fn spawn(
+    bind_host: &str,
+    port: u16,
+    state: Arc<AdminState>,
+    api: Arc<AdminApi>,
+) -> io::Result<AdminHandle> {
     let server = bind(&format_addr(bind_host, port), (bind_host, port))?;
     let addr = server
         .server_addr()
@@ -36,7 +50,7 @@ pub fn spawn(bind_host: &str, port: u16, state: Arc<AdminState>) -> io::Result<A
     });
     let thread = thread::Builder::new().name("kgate-admin".into()).spawn({
         let shared = Arc::clone(&shared);
-        move || serve(&shared, addr, &state)
+        move || serve(&shared, addr, &state, &api)
     })?;
     log::info!("admin HTTP server listening on {addr}");
     Ok(AdminHandle {
@@ -109,11 +123,11 @@ impl Shared {
     }
 }
 
-fn serve(shared: &Shared, addr: SocketAddr, state: &AdminState) {
+fn serve(shared: &Shared, addr: SocketAddr, state: &AdminState, api: &AdminApi) {
     loop {
         let server = Arc::clone(&shared.server());
         match server.recv() {
-            Ok(request) => respond(request, state),
+            Ok(request) => respond(request, state, api),
             Err(_) if shared.stopping() => return,
             Err(e) => {
                 log::error!("admin HTTP server on {addr} stopped accepting: {e}; binding again");
@@ -150,8 +164,11 @@ fn rebind(shared: &Shared, addr: SocketAddr) -> bool {
     }
 }
 
-fn respond(request: Request, state: &AdminState) {
-    let reply = route(request.method().as_str(), request.url(), state);
+fn respond(mut request: Request, state: &AdminState, api: &AdminApi) {
+    let api_request = read_request(&mut request);
+    let reply = api
+        .handle(&api_request)
+        .unwrap_or_else(|| route(&api_request.method, &api_request.url, state));
     let mut response = Response::from_string(reply.body).with_status_code(reply.status);
     for (name, value) in [("Content-Type", reply.content_type)]
         .into_iter()
@@ -164,6 +181,33 @@ fn respond(request: Request, state: &AdminState) {
     }
     if let Err(e) = request.respond(response) {
         log::debug!("admin HTTP client went away: {e}");
+    }
+}
+
+/// The parts of `request` the handlers look at; the body is read up to
+/// [`request::MAX_BODY_BYTES`] and dropped (`None`) beyond.
+fn read_request(request: &mut Request) -> ApiRequest {
+    let authorization = request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("Authorization"))
+        .map(|h| h.value.as_str().to_string());
+    let mut body = Vec::new();
+    let limit = request::MAX_BODY_BYTES as u64 + 1;
+    let read = request.as_reader().take(limit).read_to_end(&mut body);
+    let body = match read {
+        Ok(_) if body.len() <= request::MAX_BODY_BYTES => Some(body),
+        Ok(_) => None,
+        Err(e) => {
+            log::debug!("admin HTTP request body unreadable: {e}");
+            None
+        }
+    };
+    ApiRequest {
+        method: request.method().as_str().to_string(),
+        url: request.url().to_string(),
+        authorization,
+        body,
     }
 }
 

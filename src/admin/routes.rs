@@ -22,7 +22,8 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn json(status: u16, body: serde_json::Value) -> Reply {
+    /// A JSON reply.
+    pub fn json(status: u16, body: serde_json::Value) -> Reply {
         Reply {
             status,
             content_type: JSON,

@@ -22,13 +22,20 @@ impl HttpReply {
 
 /// One HTTP/1.1 request on a fresh connection, read until the server closes it.
 fn http(addr: SocketAddr, method: &str, path: &str) -> HttpReply {
+    http_with(addr, method, path, "", "")
+}
+
+/// Like [`http`], with extra header lines (each ending in CRLF) and a body.
+fn http_with(addr: SocketAddr, method: &str, path: &str, headers: &str, body: &str) -> HttpReply {
     let mut stream = TcpStream::connect(addr).expect("connect to admin server");
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .expect("set timeout");
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n{headers}\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
     )
     .expect("send request");
     let mut raw = String::new();
@@ -52,9 +59,20 @@ fn http(addr: SocketAddr, method: &str, path: &str) -> HttpReply {
     }
 }
 
+fn test_api() -> Arc<AdminApi> {
+    let users = basic_auth::AdminUsers::new(vec![crate::config::AdminUser {
+        username: "admin".into(),
+        password: "pw".into(),
+        admin: true,
+    }]);
+    let key = crate::auth::user_pool_key::UserPoolKey::parse("k", &"A".repeat(44)).expect("key");
+    let store = Box::new(crate::store::MemoryStore::default());
+    Arc::new(AdminApi::new(users, store, key, None).expect("api"))
+}
+
 fn start() -> (AdminHandle, Arc<AdminState>) {
     let state = Arc::new(AdminState::new(Arc::new(Metrics::new())));
-    let handle = spawn("127.0.0.1", 0, Arc::clone(&state)).expect("spawn admin server");
+    let handle = spawn("127.0.0.1", 0, Arc::clone(&state), test_api()).expect("spawn admin server");
     assert_ne!(handle.local_addr().port(), 0);
     (handle, state)
 }
@@ -140,7 +158,7 @@ fn bind_error_names_the_address() {
     let (handle, _state) = start();
     let port = handle.local_addr().port();
     let state = Arc::new(AdminState::new(Arc::new(Metrics::new())));
-    let err = spawn("127.0.0.1", port, state).expect_err("port is taken");
+    let err = spawn("127.0.0.1", port, state, test_api()).expect_err("port is taken");
     assert_eq!(err.kind(), io::ErrorKind::AddrInUse);
     assert!(
         err.to_string().contains(&format!("127.0.0.1:{port}")),
@@ -153,4 +171,30 @@ fn bind_error_names_the_address() {
 fn ipv6_addresses_are_formatted_with_brackets() {
     assert_eq!(format_addr("::1", 8888), "[::1]:8888");
     assert_eq!(format_addr("0.0.0.0", 8888), "0.0.0.0:8888");
+}
+
+#[test]
+fn service_account_over_http_with_basic_auth() {
+    let (handle, _state) = start();
+    let addr = handle.local_addr();
+    let body = r#"{"kind":"GatewayServiceAccount","apiVersion":"gateway/v2","metadata":{"name":"jdoe"},"spec":{"type":"LOCAL"}}"#;
+    let denied = http_with(addr, "PUT", "/gateway/v2/service-account", "", body);
+    assert_eq!(denied.status, 401);
+    assert_eq!(
+        denied.header("WWW-Authenticate"),
+        Some("Basic realm=\"kgate\"")
+    );
+    // admin:pw
+    let auth = "Authorization: Basic YWRtaW46cHc=\r\n";
+    let created = http_with(addr, "PUT", "/gateway/v2/service-account", auth, body);
+    assert_eq!(created.status, 200, "{}", created.body);
+    assert!(created.body.contains("\"CREATED\""), "{}", created.body);
+    let listed = http_with(addr, "GET", "/gateway/v2/service-account", auth, "");
+    assert!(listed.body.contains("\"jdoe\""), "{}", listed.body);
+    assert_eq!(
+        http(addr, "GET", "/health/live").status,
+        200,
+        "health needs no auth"
+    );
+    handle.stop();
 }

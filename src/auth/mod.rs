@@ -8,12 +8,15 @@ pub mod jaas;
 pub mod jwks;
 pub mod jwks_cache;
 pub mod jws;
+pub mod local_tokens;
 pub mod oauth;
 pub mod oauthbearer_sasl;
 pub mod plain;
 pub mod principal_mapping;
 pub mod scram;
 pub mod secret;
+pub mod token;
+pub mod user_pool_key;
 pub mod x509_name;
 
 use principal_mapping::PrincipalMapper;

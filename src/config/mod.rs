@@ -5,6 +5,7 @@
 //! the cluster, as in Conduktor Gateway. Other variables are ignored. An empty value counts as
 //! unset, because deployment files often write `NAME=` to mean "use the default".
 
+mod admin;
 mod backend;
 pub mod bootstrap;
 mod error;
@@ -19,6 +20,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
+pub use admin::{AdminConfig, AdminUser, MasterCredentials};
 pub use backend::{Backend, KafkaProperties};
 pub use error::ConfigError;
 pub use sasl::{BackendSasl, ClientSasl, OAuthSettings, SaslMechanism, SecurityMode};
@@ -72,6 +74,8 @@ pub struct Config {
     pub backend: Backend,
     /// Things worth a log line that do not stop the gateway, e.g. unknown `GATEWAY_*` names.
     pub warnings: Vec<String>,
+    /// Admin API users, data directory, token key (`GATEWAY_ADMIN_API_USERS`, ...).
+    pub admin: AdminConfig,
 }
 
 /// Most frames are far smaller; below this even a Metadata response for a tiny cluster fails.
@@ -175,6 +179,7 @@ impl Config {
             routing,
             backend,
             warnings,
+            admin: AdminConfig::from_env(&env)?,
         })
     }
 
@@ -261,13 +266,16 @@ impl Config {
             out.extend(sasl.summary());
         }
         out.extend(self.backend.redacted_summary());
+        out.extend(self.admin.redacted_summary());
         out
     }
 }
 
 /// Variables the gateway looks at.
 fn is_ours(name: &str) -> bool {
-    name.starts_with("GATEWAY_") || name.starts_with(backend::PREFIX)
+    name.starts_with("GATEWAY_")
+        || name.starts_with(backend::PREFIX)
+        || admin::EXTRA_VARS.contains(&name)
 }
 
 /// `GATEWAY_PORT_COUNT`: the bootstrap port plus at least one broker port, inside 1-65535.
@@ -311,6 +319,8 @@ pub(crate) struct Env {
     kafka: BTreeMap<String, String>,
     /// Names set to an empty value: unset for most, but Kafka gives a few a meaning.
     empty: std::collections::BTreeSet<String>,
+    /// Unprefixed names the gateway reads ([`admin::EXTRA_VARS`]).
+    extra: BTreeMap<String, String>,
 }
 
 impl Env {
@@ -319,12 +329,15 @@ impl Env {
             gateway: BTreeMap::new(),
             kafka: BTreeMap::new(),
             empty: std::collections::BTreeSet::new(),
+            extra: BTreeMap::new(),
         };
         for (name, value) in vars {
             let map = if name.starts_with("GATEWAY_") {
                 &mut env.gateway
             } else if name.starts_with(backend::PREFIX) {
                 &mut env.kafka
+            } else if admin::EXTRA_VARS.contains(&name.as_str()) {
+                &mut env.extra
             } else {
                 continue;
             };
@@ -390,6 +403,7 @@ impl Env {
         self.gateway
             .get(name)
             .or(self.kafka.get(name))
+            .or(self.extra.get(name))
             .map(String::as_str)
     }
 

@@ -63,6 +63,12 @@ vars! {
         "Interval of the gateway's own metadata refresh of the broker list.";
     SHUTDOWN_TIMEOUT_MS = "GATEWAY_SHUTDOWN_TIMEOUT_MS", Literal("30000"),
         "On SIGTERM, wait this long for in-flight requests before closing connections.";
+    DATA_DIR = "GATEWAY_DATA_DIR", Literal("kgate-data"),
+        "Directory (relative to the working directory unless absolute) for the gateway state file, the generated admin password and the generated token key; created with mode 0700.";
+    ADMIN_API_USERS = "GATEWAY_ADMIN_API_USERS", Computed("one user `admin` with a random password written to GATEWAY_DATA_DIR/admin-api-password"),
+        "Admin API users, [{username: u, password: p, admin: true}, ...] (JSON also accepted); admin: false (the default) may only GET.";
+    USER_POOL_SECRET_KEY = "GATEWAY_USER_POOL_SECRET_KEY", Computed("random, generated once and kept in GATEWAY_DATA_DIR/user-pool-secret-key"),
+        "Base64 of at least 256 bits (openssl rand -base64 32) that signs service-account tokens; set the same value on every gateway node.";
     SECURITY_PROTOCOL = "GATEWAY_SECURITY_PROTOCOL", Computed("inferred from KAFKA_SECURITY_PROTOCOL: SASL ones become DELEGATED_*, others the same"),
         "Client-to-gateway security: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL, DELEGATED_SASL_PLAINTEXT, DELEGATED_SASL_SSL.";
     BOOTSTRAP_SERVERS = "KAFKA_BOOTSTRAP_SERVERS", Required,

@@ -1,0 +1,56 @@
+//! Gateway state (service accounts, later interceptors, virtual clusters, ACLs): how it is
+//! kept, and how workers see it.
+//!
+//! Persistence sits behind [`Store`] so that a multi-node store (Kafka internal topics) can
+//! replace the default file store without touching the admin API or the data path.
+
+pub mod file;
+pub mod memory;
+pub mod model;
+pub mod private_file;
+pub mod state;
+#[cfg(test)]
+pub(crate) mod test_dir;
+
+use std::fmt;
+
+pub use file::FileStore;
+pub use memory::MemoryStore;
+pub use model::{AccountKind, ServiceAccount, DEFAULT_VCLUSTER};
+pub use state::{GatewayState, StateHandle, StoredState, UpsertResult};
+
+/// Where the state is persisted. Only the admin thread writes, one change at a time.
+pub trait Store: Send + fmt::Debug {
+    /// The persisted state; an empty one when nothing was ever saved.
+    fn load(&self) -> Result<StoredState, StoreError>;
+    /// Persists `state` completely or not at all.
+    fn save(&mut self, state: &StoredState) -> Result<(), StoreError>;
+}
+
+/// Why the state could not be read or written.
+#[derive(Debug)]
+pub enum StoreError {
+    /// The file system refused (permissions, disk full, ...); the message names the path.
+    Io(std::io::Error),
+    /// The stored data does not parse.
+    Corrupt(String),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Io(e) => write!(f, "{e}"),
+            StoreError::Corrupt(why) => write!(f, "stored state is unreadable: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Loads the state from `store` into a handle for the workers; a start-up error when the stored
+/// data is unreadable or breaks the rules, since serving without it would drop accounts.
+pub fn load_handle(store: &dyn Store) -> Result<StateHandle, String> {
+    let stored = store.load().map_err(|e| e.to_string())?;
+    let state = GatewayState::from_stored(stored).map_err(|e| format!("stored state: {e}"))?;
+    Ok(StateHandle::new(state))
+}
