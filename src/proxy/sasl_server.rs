@@ -128,6 +128,12 @@ pub fn handshake(
     body: &[u8],
 ) -> Result<SaslOutcome, String> {
     let version = header.api_version;
+    if version == 0 {
+        // v0 is followed by raw SASL tokens outside Kafka's framing (Kafka before 1.0).
+        return Err(
+            "SaslHandshake v0 (raw SASL tokens) is not supported: use a client from Kafka 1.0 or later".into(),
+        );
+    }
     let request = SaslHandshakeRequest::decode_body(body, version)
         .map_err(|e| format!("SaslHandshake: {e}"))?;
     let offered = authenticator.mechanisms();

@@ -109,6 +109,19 @@ fn handshake_then_authenticate_with_session_lifetime() {
 }
 
 #[test]
+fn handshake_v0_is_refused_with_a_reason() {
+    let mut state = AuthState::Pending { mechanism: None };
+    let mut body = Vec::new();
+    SaslHandshakeRequest {
+        mechanism: "PLAIN".into(),
+    }
+    .encode_body(&mut body, 0)
+    .unwrap();
+    let err = handshake(&mut state, &Fixed, &header(17, 0), &body).unwrap_err();
+    assert!(err.contains("raw SASL tokens"), "{err}");
+}
+
+#[test]
 fn unsupported_mechanism_lists_the_offered_ones() {
     let mut state = AuthState::Pending { mechanism: None };
     let SaslOutcome::Answer(a) = handshake(

@@ -42,8 +42,9 @@ fn cap_for(api_key: i16) -> Option<Cap> {
 }
 
 /// The ranges kgate advertises, given the broker's own ApiVersions answer. With `local_sasl`,
-/// kgate answers SaslHandshake (v1: v0 would send raw tokens outside Kafka frames) and
-/// SaslAuthenticate itself, so it advertises its own ranges for them.
+/// kgate answers SaslHandshake and SaslAuthenticate itself, so it advertises its own ranges for
+/// them. SaslHandshake keeps v0 in its range because librdkafka requires it to enable SASL at
+/// all (it then uses v1); a client that really uses v0 is refused (see `sasl_server`).
 pub fn advertised(broker: &ApiVersionsResponse, local_sasl: bool) -> ApiVersionsResponse {
     let own = |key: i16| {
         key == keys::API_VERSIONS
@@ -75,7 +76,7 @@ pub fn advertised(broker: &ApiVersionsResponse, local_sasl: bool) -> ApiVersions
     if local_sasl {
         api_keys.push(ApiVersion {
             api_key: keys::SASL_HANDSHAKE,
-            min_version: 1,
+            min_version: 0,
             max_version: 1,
             ..ApiVersion::default()
         });
@@ -192,7 +193,7 @@ mod tests {
                 .find(|a| a.api_key == key)
                 .map(|a| (a.min_version, a.max_version))
         };
-        assert_eq!(range(17), Some((1, 1)));
+        assert_eq!(range(17), Some((0, 1)));
         assert_eq!(range(36), Some((0, 2)));
         assert_eq!(
             advertised(&broker(), false)
