@@ -52,9 +52,9 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def produce(bootstrap, topic, n, size):
+def produce(bootstrap, topic, n, size, extra=None):
     p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "acks": "all",
-                  "queue.buffering.max.kbytes": 256 * 1024, "batch.size": 1_000_000})
+                  "queue.buffering.max.kbytes": 256 * 1024, "batch.size": 1_000_000, **(extra or {})})
     value = os.urandom(size)
     errors = []
     t0 = time.perf_counter()
@@ -73,10 +73,10 @@ def produce(bootstrap, topic, n, size):
     return dt
 
 
-def consume(bootstrap, topic, n):
+def consume(bootstrap, topic, n, extra=None):
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-{time.time_ns()}",
                   "enable.auto.commit": False, "fetch.max.bytes": 50 * 1024 * 1024,
-                  "max.partition.fetch.bytes": 8 * 1024 * 1024, "fetch.wait.max.ms": 10})
+                  "max.partition.fetch.bytes": 8 * 1024 * 1024, "fetch.wait.max.ms": 10, **(extra or {})})
     c.assign([TopicPartition(topic, p, 0) for p in range(PARTITIONS)])
     got = 0
     t0 = time.perf_counter()
@@ -113,7 +113,7 @@ def main():
     ap.add_argument("--size", type=int, default=1024)
     ap.add_argument("--latency-count", type=int, default=2000)
     ap.add_argument("--rounds", type=int, default=3, help="throughput rounds per target; the median is reported")
-    ap.add_argument("--targets", default="direct,kgate,tansu-proxy")
+    ap.add_argument("--targets", default="direct,kgate,kgate-tls,tansu-proxy")
     ap.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     args = ap.parse_args()
     targets = args.targets.split(",")
@@ -131,16 +131,26 @@ def main():
         procs.append(tansu)
         wait_port(tport, 30, tansu, logdir / "tansu.log")
         addrs = {"direct": f"{HOST}:{tport}"}
-        kgate = None
-        if "kgate" in targets:
+        gateways = {}
+        client_conf = {}
+        for name in ("kgate", "kgate-tls"):
+            if name not in targets:
+                continue
             kport, hport = free_port_range(3), free_port()
             kenv = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "KAFKA_"))}
             kenv.update(KAFKA_BOOTSTRAP_SERVERS=f"{HOST}:{tport}", GATEWAY_ADVERTISED_HOST=HOST, GATEWAY_BIND_HOST=HOST,
                         GATEWAY_PORT_START=str(kport), GATEWAY_PORT_COUNT="3",
                         GATEWAY_MIN_BROKERID=str(TANSU_NODE_ID), GATEWAY_HTTP_PORT=str(hport),
-                        RUST_LOG="warn")
-            kgate = start([kgate_bin], logdir / "kgate.log", kenv)
-            procs.append(kgate)
+                        GATEWAY_SECURITY_PROTOCOL="PLAINTEXT", RUST_LOG="warn")
+            if name == "kgate-tls":
+                # The test suite's PKI: a CA and a server certificate for 127.0.0.1.
+                sys.path.insert(0, str(ROOT / "tests"))
+                import tls_certs
+                pki = tls_certs.generate(logdir / "pki")
+                kenv.update(GATEWAY_SECURITY_PROTOCOL="SSL", GATEWAY_SSL_KEY_STORE_PATH=pki.server.pem)
+                client_conf[name] = tls_certs.ck_tls(pki)
+            proc = start([kgate_bin], logdir / f"{name}.log", kenv)
+            procs.append(proc)
             deadline = time.time() + 30
             while True:
                 try:
@@ -148,10 +158,11 @@ def main():
                         break
                 except OSError:
                     pass
-                if time.time() > deadline or kgate.poll() is not None:
-                    raise RuntimeError("kgate not ready: see " + str(logdir / "kgate.log"))
+                if time.time() > deadline or proc.poll() is not None:
+                    raise RuntimeError(f"{name} not ready: see " + str(logdir / f"{name}.log"))
                 time.sleep(0.1)
-            addrs["kgate"] = f"{HOST}:{kport}"
+            gateways[name] = proc
+            addrs[name] = f"{HOST}:{kport}"
         if "tansu-proxy" in targets:
             pport = free_port()
             proxy = start([str(ROOT / "scripts" / "tansu.sh"), "proxy", str(pport), str(tport)],
@@ -167,11 +178,13 @@ def main():
             for _ in range(args.rounds):
                 topic = f"bench-{name}-{time.time_ns()}"
                 create_topic(addrs["direct"], topic, PARTITIONS)
-                cpu0 = cpu_seconds(kgate.pid) if name == "kgate" else None
-                tps.append(produce(bootstrap, topic, args.records, args.size))
-                tcs.append(consume(bootstrap, topic, args.records))
+                gw = gateways.get(name)
+                cpu0 = cpu_seconds(gw.pid) if gw else None
+                extra = client_conf.get(name)
+                tps.append(produce(bootstrap, topic, args.records, args.size, extra))
+                tcs.append(consume(bootstrap, topic, args.records, extra))
                 if cpu0 is not None:
-                    cpus.append((cpu_seconds(kgate.pid) - cpu0) / (2 * args.records * args.size / 2**30))
+                    cpus.append((cpu_seconds(gw.pid) - cpu0) / (2 * args.records * args.size / 2**30))
             tp, tc = statistics.median(tps), statistics.median(tcs)
             cpu_per_gib = statistics.median(cpus) if cpus else None
             lat = None
@@ -200,6 +213,8 @@ def main():
         "acks=all, linger 5 ms; consumer fetch.wait.max.ms=10 (with the default 500 ms tansu answers a fetch only after the full wait, capping consume at ~20 MB/s); backend tansu 0.6.0 (memory storage) on the same machine, so every figure "
         "includes the broker and the client competing for the same CPUs",
         "- latency: one-record acks=1 produce + flush, sequential, linger 0",
+        "- kgate-tls: the same kgate with GATEWAY_SECURITY_PROTOCOL=SSL (rustls, ring; TLS 1.3, ECDSA P-256 "
+        "certificate), clients over TLS to kgate, kgate to tansu in plaintext",
         "",
         "| target | produce MB/s | produce rec/s | consume MB/s | consume rec/s | p50 ms | p99 ms | kgate CPU s/GiB |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
