@@ -104,3 +104,33 @@ where
 pub fn oracle_knows<T: kafka_protocol::protocol::Message>(version: i16) -> bool {
     (T::VERSIONS.min..=T::VERSIONS.max).contains(&version)
 }
+
+/// Decode every proper prefix of `bytes` at `version`; each must fail with `Truncated` or
+/// `LengthExceedsRemaining` (anything else panics). Returns how many of each.
+pub fn prefix_failures<M: Message + Debug>(bytes: &[u8], version: i16) -> (usize, usize) {
+    let (mut truncated, mut too_long) = (0, 0);
+    for end in 0..bytes.len() {
+        match M::decode_body(bytes.get(..end).unwrap_or_default(), version) {
+            Err(crate::DecodeError::Truncated { .. }) => truncated += 1,
+            Err(crate::DecodeError::LengthExceedsRemaining { .. }) => too_long += 1,
+            other => panic!("prefix of {end} bytes at v{version}: {other:?}"),
+        }
+    }
+    (truncated, too_long)
+}
+
+/// Every proper prefix of `bytes` fails to decode with a truncation error.
+pub fn assert_prefixes_fail<M: Message + Debug>(bytes: &[u8], version: i16) {
+    prefix_failures::<M>(bytes, version);
+}
+
+/// `msg` round-trips at `version`, every proper prefix of its encoding fails to decode, and
+/// both kinds of truncation error occur (a cut length prefix, and a cut length-delimited value).
+pub fn assert_every_prefix_fails<M: Message + PartialEq + Debug>(msg: &M, version: i16) {
+    let bytes = assert_round_trip(msg, version);
+    let (truncated, too_long) = prefix_failures::<M>(&bytes, version);
+    assert!(
+        truncated > 0 && too_long > 0,
+        "v{version}: {truncated} / {too_long}"
+    );
+}

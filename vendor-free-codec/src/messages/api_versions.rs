@@ -303,7 +303,8 @@ mod tests {
     use super::*;
     use crate::primitives::RawTaggedField;
     use crate::testing::{
-        assert_oracle_agrees, assert_round_trip, oracle_knows, unknown_tags_sorted,
+        assert_oracle_agrees, assert_prefixes_fail, assert_round_trip, oracle_knows,
+        unknown_tags_sorted,
     };
     use kafka_protocol::messages as oracle;
 
@@ -499,22 +500,6 @@ mod tests {
             assert_prefixes_fail::<ApiVersionsResponse>(&bytes, version);
             let bytes = assert_round_trip(&request(version), version);
             assert_prefixes_fail::<ApiVersionsRequest>(&bytes, version);
-        }
-    }
-
-    /// Cutting a valid body anywhere runs out of bytes either in a fixed-width read
-    /// (`Truncated`) or after a length that promises more than remains.
-    fn assert_prefixes_fail<M: Message + core::fmt::Debug>(bytes: &[u8], version: i16) {
-        for len in 0..bytes.len() {
-            let prefix = bytes.get(..len).expect("prefix");
-            let err = M::decode_body(prefix, version).expect_err("a prefix decoded");
-            assert!(
-                matches!(
-                    err,
-                    DecodeError::Truncated { .. } | DecodeError::LengthExceedsRemaining { .. }
-                ),
-                "v{version} prefix of {len} bytes: {err:?}"
-            );
         }
     }
 }

@@ -489,7 +489,8 @@ impl Message for ProduceResponse {
 mod tests {
     use super::*;
     use crate::testing::{
-        assert_oracle_agrees, assert_round_trip, oracle_knows, unknown_tags_sorted,
+        assert_every_prefix_fails, assert_oracle_agrees, assert_round_trip, oracle_knows,
+        unknown_tags_sorted,
     };
     use kafka_protocol::messages as oracle;
 
@@ -719,22 +720,6 @@ mod tests {
                 })
             );
         }
-    }
-
-    fn assert_every_prefix_fails<M: Message + PartialEq + core::fmt::Debug>(msg: &M, v: i16) {
-        let bytes = assert_round_trip(msg, v);
-        let (mut truncated, mut too_long) = (0, 0);
-        for end in 0..bytes.len() {
-            match M::decode_body(bytes.get(..end).unwrap_or_default(), v) {
-                Err(DecodeError::Truncated { .. }) => truncated += 1,
-                Err(DecodeError::LengthExceedsRemaining { .. }) => too_long += 1,
-                other => panic!("prefix of {end} bytes at v{v}: {other:?}"),
-            }
-        }
-        assert!(
-            truncated > 0 && too_long > 0,
-            "v{v}: {truncated} / {too_long}"
-        );
     }
 
     #[test]

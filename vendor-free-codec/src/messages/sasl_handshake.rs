@@ -67,7 +67,9 @@ impl Message for SaslHandshakeResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{assert_oracle_agrees, assert_round_trip, oracle_knows};
+    use crate::testing::{
+        assert_oracle_agrees, assert_prefixes_fail, assert_round_trip, oracle_knows,
+    };
     use kafka_protocol::messages as oracle;
 
     fn request() -> SaslHandshakeRequest {
@@ -152,22 +154,6 @@ mod tests {
             assert_prefixes_fail::<SaslHandshakeRequest>(&bytes, version);
             let bytes = assert_round_trip(&response(), version);
             assert_prefixes_fail::<SaslHandshakeResponse>(&bytes, version);
-        }
-    }
-
-    /// Cutting a valid body anywhere runs out of bytes either in a fixed-width read
-    /// (`Truncated`) or after a length that promises more than remains.
-    fn assert_prefixes_fail<M: Message + core::fmt::Debug>(bytes: &[u8], version: i16) {
-        for len in 0..bytes.len() {
-            let prefix = bytes.get(..len).expect("prefix");
-            let err = M::decode_body(prefix, version).expect_err("a prefix decoded");
-            assert!(
-                matches!(
-                    err,
-                    DecodeError::Truncated { .. } | DecodeError::LengthExceedsRemaining { .. }
-                ),
-                "v{version} prefix of {len} bytes: {err:?}"
-            );
         }
     }
 }
