@@ -6,6 +6,8 @@ use crate::error::{DecodeError, EncodeError};
 use crate::message::{Message, Versioned};
 use crate::primitives::{encode_tagged, Reader, Sink, TaggedFields};
 
+pub use super::leader_discovery::{LeaderIdAndEpoch, NodeEndpoint};
+
 /// The first flexible version of both the request and the response.
 const FLEXIBLE_FROM: i16 = 12;
 
@@ -507,27 +509,6 @@ impl Default for EpochEndOffset {
     }
 }
 
-/// A partition's leader as the broker knows it, in a [`PartitionData`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LeaderIdAndEpoch {
-    /// The leader's broker id, or -1 if unknown.
-    pub leader_id: i32,
-    /// The leader epoch, or -1.
-    pub leader_epoch: i32,
-    /// Tagged fields this codec does not know.
-    pub unknown_tagged_fields: TaggedFields,
-}
-
-impl Default for LeaderIdAndEpoch {
-    fn default() -> Self {
-        Self {
-            leader_id: -1,
-            leader_epoch: -1,
-            unknown_tagged_fields: TaggedFields::default(),
-        }
-    }
-}
-
 /// A snapshot's end offset and epoch, in a [`PartitionData`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnapshotId {
@@ -560,21 +541,6 @@ pub struct AbortedTransaction {
     pub unknown_tagged_fields: TaggedFields,
 }
 
-/// A broker address in a [`FetchResponse`] (v16+).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct NodeEndpoint {
-    /// The broker id.
-    pub node_id: i32,
-    /// The broker host name.
-    pub host: String,
-    /// The broker port.
-    pub port: i32,
-    /// The broker's rack, if any.
-    pub rack: Option<String>,
-    /// Tagged fields this codec does not know.
-    pub unknown_tagged_fields: TaggedFields,
-}
-
 // The four structures below only ever appear inside tagged fields, so always flexibly encoded.
 
 impl Versioned for EpochEndOffset {
@@ -593,22 +559,6 @@ impl Versioned for EpochEndOffset {
     }
 }
 
-impl Versioned for LeaderIdAndEpoch {
-    fn decode(r: &mut Reader<'_>, _version: i16) -> Result<Self, DecodeError> {
-        Ok(Self {
-            leader_id: r.i32("leader id")?,
-            leader_epoch: r.i32("leader epoch")?,
-            unknown_tagged_fields: r.tagged_fields("leader id and epoch tagged fields")?,
-        })
-    }
-
-    fn encode<S: Sink>(&self, w: &mut S, _version: i16) -> Result<(), EncodeError> {
-        w.put_i32(self.leader_id);
-        w.put_i32(self.leader_epoch);
-        w.put_tagged_fields(&[], &self.unknown_tagged_fields)
-    }
-}
-
 impl Versioned for SnapshotId {
     fn decode(r: &mut Reader<'_>, _version: i16) -> Result<Self, DecodeError> {
         Ok(Self {
@@ -621,26 +571,6 @@ impl Versioned for SnapshotId {
     fn encode<S: Sink>(&self, w: &mut S, _version: i16) -> Result<(), EncodeError> {
         w.put_i64(self.end_offset);
         w.put_i32(self.epoch);
-        w.put_tagged_fields(&[], &self.unknown_tagged_fields)
-    }
-}
-
-impl Versioned for NodeEndpoint {
-    fn decode(r: &mut Reader<'_>, _version: i16) -> Result<Self, DecodeError> {
-        Ok(Self {
-            node_id: r.i32("node id")?,
-            host: r.string(true, "node host")?,
-            port: r.i32("node port")?,
-            rack: r.nullable_string(true, "node rack")?,
-            unknown_tagged_fields: r.tagged_fields("node endpoint tagged fields")?,
-        })
-    }
-
-    fn encode<S: Sink>(&self, w: &mut S, _version: i16) -> Result<(), EncodeError> {
-        w.put_i32(self.node_id);
-        w.put_string(&self.host, true, "node host")?;
-        w.put_i32(self.port);
-        w.put_nullable_string(self.rack.as_deref(), true, "node rack")?;
         w.put_tagged_fields(&[], &self.unknown_tagged_fields)
     }
 }

@@ -7,6 +7,7 @@ pub mod delete_topics;
 pub mod describe_cluster;
 pub mod fetch;
 pub mod find_coordinator;
+pub mod leader_discovery;
 pub mod list_offsets;
 pub mod metadata;
 pub mod produce;

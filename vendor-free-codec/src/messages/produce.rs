@@ -6,6 +6,8 @@ use crate::error::{DecodeError, EncodeError};
 use crate::message::{Message, Versioned};
 use crate::primitives::{encode_tagged, Reader, Sink, TaggedFields};
 
+pub use super::leader_discovery::{LeaderIdAndEpoch, NodeEndpoint};
+
 /// The first flexible version of both the request and the response.
 const FLEXIBLE_FROM: i16 = 9;
 
@@ -228,80 +230,6 @@ pub struct BatchIndexAndErrorMessage {
     pub batch_index_error_message: Option<String>,
     /// Tagged fields this codec does not know.
     pub unknown_tagged_fields: TaggedFields,
-}
-
-/// A partition's leader as the broker knows it (KIP-951).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LeaderIdAndEpoch {
-    /// The leader's broker id, or -1 if unknown.
-    pub leader_id: i32,
-    /// The leader epoch, or -1.
-    pub leader_epoch: i32,
-    /// Tagged fields this codec does not know.
-    pub unknown_tagged_fields: TaggedFields,
-}
-
-impl Default for LeaderIdAndEpoch {
-    fn default() -> Self {
-        Self {
-            leader_id: -1,
-            leader_epoch: -1,
-            unknown_tagged_fields: TaggedFields::default(),
-        }
-    }
-}
-
-/// A broker address in a [`ProduceResponse`] (v10+).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct NodeEndpoint {
-    /// The broker id.
-    pub node_id: i32,
-    /// The broker host name.
-    pub host: String,
-    /// The broker port.
-    pub port: i32,
-    /// The broker's rack, if any.
-    pub rack: Option<String>,
-    /// Tagged fields this codec does not know.
-    pub unknown_tagged_fields: TaggedFields,
-}
-
-impl Versioned for LeaderIdAndEpoch {
-    fn decode(r: &mut Reader<'_>, _version: i16) -> Result<Self, DecodeError> {
-        // Only ever present at flexible versions (it is a tagged field).
-        Ok(Self {
-            leader_id: r.i32("leader id")?,
-            leader_epoch: r.i32("leader epoch")?,
-            unknown_tagged_fields: r.tagged_fields("leader id and epoch tagged fields")?,
-        })
-    }
-
-    fn encode<S: Sink>(&self, w: &mut S, _version: i16) -> Result<(), EncodeError> {
-        w.put_i32(self.leader_id);
-        w.put_i32(self.leader_epoch);
-        w.put_tagged_fields(&[], &self.unknown_tagged_fields)
-    }
-}
-
-impl Versioned for NodeEndpoint {
-    fn decode(r: &mut Reader<'_>, _version: i16) -> Result<Self, DecodeError> {
-        // Only ever present at flexible versions (it is a tagged field).
-        Ok(Self {
-            node_id: r.i32("node id")?,
-            host: r.string(true, "node host")?,
-            port: r.i32("node port")?,
-            rack: r.nullable_string(true, "node rack")?,
-            unknown_tagged_fields: r.tagged_fields("node endpoint tagged fields")?,
-        })
-    }
-
-    fn encode<S: Sink>(&self, w: &mut S, _version: i16) -> Result<(), EncodeError> {
-        w.put_i32(self.node_id);
-        w.put_string(&self.host, true, "node host")?;
-        w.put_i32(self.port);
-        w.put_nullable_string(self.rack.as_deref(), true, "node rack")?;
-        w.put_tagged_fields(&[], &self.unknown_tagged_fields)
-    }
 }
 
 impl Versioned for BatchIndexAndErrorMessage {
