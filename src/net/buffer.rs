@@ -6,13 +6,6 @@ use std::io::{self, Read, Write};
 /// How much to read from a socket in one call.
 const READ_CHUNK: usize = 64 * 1024;
 
-/// A growable FIFO of bytes with a consumed-prefix offset.
-#[derive(Debug, Default)]
-pub struct ByteQueue {
-    data: Vec<u8>,
-    head: usize,
-}
-
 /// What a read or write pass over a socket ended with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IoOutcome {
@@ -24,10 +17,24 @@ pub enum IoOutcome {
     LimitReached,
 }
 
+/// Storage this large is released when the queue empties, so that an idle connection does not
+/// keep the high-water mark of a burst.
+const SHRINK_ABOVE: usize = 1024 * 1024;
+
+/// A FIFO of bytes over one initialised buffer: live bytes are `data[head..tail]`. Reads go
+/// straight into the free space after `tail`, so nothing is zero-filled per read; the buffer
+/// grows (zero-filled once) only when a burst needs more room, and is released when it empties.
+#[derive(Debug, Default)]
+pub struct ByteQueue {
+    data: Vec<u8>,
+    head: usize,
+    tail: usize,
+}
+
 impl ByteQueue {
     /// Bytes waiting to be consumed.
     pub fn len(&self) -> usize {
-        self.data.len() - self.head
+        self.tail - self.head
     }
 
     /// True when nothing is waiting.
@@ -37,33 +44,44 @@ impl ByteQueue {
 
     /// The waiting bytes.
     pub fn as_slice(&self) -> &[u8] {
-        &self.data[self.head..]
+        self.data.get(self.head..self.tail).unwrap_or_default()
     }
 
     /// Append bytes at the tail.
     pub fn extend(&mut self, bytes: &[u8]) {
-        self.compact_if_worthwhile(bytes.len());
-        self.data.extend_from_slice(bytes);
+        self.reserve(bytes.len());
+        if let Some(space) = self.data.get_mut(self.tail..self.tail + bytes.len()) {
+            space.copy_from_slice(bytes);
+            self.tail += bytes.len();
+        }
     }
 
     /// Drop `n` bytes from the head.
     pub fn consume(&mut self, n: usize) {
-        self.head = (self.head + n).min(self.data.len());
-        if self.head == self.data.len() {
-            self.data.clear();
+        self.head = (self.head + n).min(self.tail);
+        if self.head == self.tail {
             self.head = 0;
+            self.tail = 0;
+            if self.data.len() > SHRINK_ABOVE {
+                self.data = Vec::new();
+            }
         }
     }
 
-    /// Move the live bytes to the front when the dead prefix is large, so the vector does not
-    /// grow without bound while a steady stream passes through it.
-    fn compact_if_worthwhile(&mut self, incoming: usize) {
-        if self.head > 0
-            && (self.head >= self.data.len() / 2
-                || self.data.len() + incoming > self.data.capacity())
-        {
-            self.data.drain(..self.head);
+    /// Make room for `extra` bytes after the tail: move the live bytes to the front when that
+    /// frees enough, else grow.
+    fn reserve(&mut self, extra: usize) {
+        if self.data.len() - self.tail >= extra {
+            return;
+        }
+        if self.head > 0 {
+            self.data.copy_within(self.head..self.tail, 0);
+            self.tail -= self.head;
             self.head = 0;
+        }
+        let needed = self.tail + extra;
+        if self.data.len() < needed {
+            self.data.resize(needed.max(self.data.len() * 2), 0);
         }
     }
 
@@ -74,18 +92,11 @@ impl ByteQueue {
             if self.len() >= limit {
                 return Ok(IoOutcome::LimitReached);
             }
-            self.compact_if_worthwhile(READ_CHUNK);
-            let start = self.data.len();
-            self.data.resize(start + READ_CHUNK, 0);
-            let result = src.read(&mut self.data[start..]);
-            let got = match &result {
-                Ok(n) => *n,
-                Err(_) => 0,
-            };
-            self.data.truncate(start + got);
-            match result {
+            self.reserve(READ_CHUNK);
+            let space = self.data.get_mut(self.tail..).unwrap_or_default();
+            match src.read(space) {
                 Ok(0) => return Ok(IoOutcome::Closed),
-                Ok(_) => {}
+                Ok(n) => self.tail += n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     return Ok(IoOutcome::WouldBlock)
                 }
@@ -147,6 +158,30 @@ mod tests {
             IoOutcome::LimitReached
         );
         assert!(q.len() >= 100 * 1024 && q.len() < 200 * 1024);
+    }
+
+    #[test]
+    fn interleaved_use_keeps_fifo_order_and_releases_large_buffers() {
+        let mut q = ByteQueue::default();
+        let mut expected = Vec::new();
+        for round in 0..50u8 {
+            let chunk = vec![round; 1000 + usize::from(round) * 37];
+            q.extend(&chunk);
+            expected.extend_from_slice(&chunk);
+            let take = q.len() / 3;
+            assert_eq!(&q.as_slice()[..take], &expected[..take]);
+            q.consume(take);
+            expected.drain(..take);
+            assert_eq!(q.as_slice(), &expected[..]);
+        }
+        q.extend(&vec![9u8; 2 * SHRINK_ABOVE]);
+        q.consume(q.len());
+        assert!(q.is_empty());
+        assert_eq!(
+            q.data.len(),
+            0,
+            "a drained queue above the threshold gives its memory back"
+        );
     }
 
     #[test]

@@ -34,6 +34,10 @@ use crate::routing::api_versions;
 use crate::routing::host_map::SniTarget;
 use crate::routing::rewrite::{rewrite_response, RewriteKind};
 
+/// Answers at least this large are streamed to the client as they arrive (see
+/// `start_passthrough`); smaller ones are forwarded whole.
+const STREAM_MIN: usize = 64 * 1024;
+
 /// Read from a socket in steps of at most this many bytes beyond a pending frame.
 const READ_LIMIT: usize = 256 * 1024;
 
@@ -136,6 +140,8 @@ pub struct Connection {
     /// The client's principal: from its certificate or its SASL authentication.
     pub principal: Option<String>,
     seen_request: bool,
+    /// Bytes of an opaque answer still to stream to the client as they arrive.
+    passthrough_left: usize,
     auth: AuthState,
     /// A failed SASL attempt: when its answer may go, the answer, and why (for the close).
     pending_failure: Option<(Instant, Vec<u8>, String)>,
@@ -171,6 +177,7 @@ impl Connection {
             draining: false,
             principal: None,
             seen_request: false,
+            passthrough_left: 0,
             auth: match shared.sasl.as_ref().map(|s| s.mode) {
                 Some(SecurityMode::GatewayManaged) => AuthState::Pending { mechanism: None },
                 _ => AuthState::Open,
@@ -311,7 +318,12 @@ impl Connection {
             return Ok(false);
         }
         let before = self.upstream_in.len();
-        let limit = pending_frame_len(&self.upstream_in).max(READ_LIMIT);
+        // While an answer streams through, the queue starts mid-frame: no size prefix to read.
+        let limit = if self.passthrough_left > 0 {
+            READ_LIMIT
+        } else {
+            pending_frame_len(&self.upstream_in).max(READ_LIMIT)
+        };
         let outcome = self
             .upstream_in
             .read_from(&mut up.transport, limit)
@@ -451,9 +463,20 @@ impl Connection {
             return Ok(());
         }
         loop {
+            if self.passthrough_left > 0 {
+                if !self.stream_passthrough() {
+                    return Ok(());
+                }
+                continue;
+            }
             let frame = match split_frame(self.upstream_in.as_slice(), MAX_RESPONSE_FRAME) {
                 Ok(Status::Complete(frame)) => frame,
-                Ok(Status::Partial { .. }) => return Ok(()),
+                Ok(Status::Partial { .. }) => {
+                    if self.start_passthrough()? {
+                        continue;
+                    }
+                    return Ok(());
+                }
                 Err(e) => return Err(Close::BadResponse(format!("frame: {e}"))),
             };
             let len = frame.len;
@@ -507,6 +530,48 @@ impl Connection {
             self.upstream_in.consume(len);
             self.release_local_answers();
         }
+    }
+
+    /// A large opaque answer that has not fully arrived: if it answers a plain Forward entry,
+    /// stream it to the client as its bytes come rather than hold it whole (a Fetch answer can
+    /// be megabytes; holding it would add its whole transfer time to every fetch).
+    fn start_passthrough(&mut self) -> Result<bool, Close> {
+        let buf = self.upstream_in.as_slice();
+        let Ok(Status::Complete(size)) = frame_size(buf, MAX_RESPONSE_FRAME) else {
+            return Ok(false);
+        };
+        if size < STREAM_MIN || buf.len() < SIZE_PREFIX + 4 {
+            return Ok(false);
+        }
+        let correlation_id = peek_correlation_id(buf.get(SIZE_PREFIX..).unwrap_or_default())
+            .map_err(|e| Close::BadResponse(e.to_string()))?;
+        if !self.inflight.streamable(correlation_id) {
+            return Ok(false);
+        }
+        let Answer::Entry(entry) = self.inflight.take_for_response(correlation_id) else {
+            return Err(Close::BadResponse(format!(
+                "answer {correlation_id} vanished from the queue"
+            )));
+        };
+        self.shared
+            .metrics
+            .response(entry.api_key, size + SIZE_PREFIX);
+        self.passthrough_left = size + SIZE_PREFIX;
+        Ok(true)
+    }
+
+    /// Move what has arrived of a streamed answer; true once it is complete.
+    fn stream_passthrough(&mut self) -> bool {
+        let n = self.passthrough_left.min(self.upstream_in.len());
+        let bytes = self.upstream_in.as_slice().get(..n).unwrap_or_default();
+        self.client_out.extend(bytes);
+        self.upstream_in.consume(n);
+        self.passthrough_left -= n;
+        if self.passthrough_left > 0 {
+            return false;
+        }
+        self.release_local_answers();
+        true
     }
 
     /// Queue local answers that have reached the head of the in-flight queue.

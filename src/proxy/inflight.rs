@@ -106,6 +106,20 @@ impl InFlightQueue {
         }
     }
 
+    /// True when the answer carrying `correlation_id` would be taken by
+    /// [`InFlightQueue::take_for_response`] as a plain Forward entry: such an answer may be
+    /// streamed to the client before it has fully arrived.
+    pub fn streamable(&self, correlation_id: i32) -> bool {
+        let bound = self.queue.front().map_or(u64::MAX, |(seq, _)| *seq);
+        let silent = self
+            .silent
+            .iter()
+            .take_while(|(seq, _)| *seq <= bound)
+            .any(|(_, id)| *id == correlation_id);
+        !silent
+            && matches!(self.queue.front(), Some((_, e)) if e.action == Action::Forward && e.correlation_id == correlation_id)
+    }
+
     /// Take the head if it is a local answer that is ready to go out.
     pub fn pop_local(&mut self) -> Option<Vec<u8>> {
         match self.queue.front() {
@@ -178,6 +192,25 @@ mod tests {
         );
         assert_eq!(q.pop_local(), Some(vec![9]));
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn only_a_plain_forward_at_the_head_is_streamable() {
+        let mut q = InFlightQueue::default();
+        q.push_silent(1);
+        q.push(entry(2, Action::Forward));
+        assert!(
+            !q.streamable(1),
+            "an answer to a silent request is dropped, not streamed"
+        );
+        assert!(q.streamable(2));
+        assert!(!q.streamable(3), "not the head's correlation id");
+        let mut q = InFlightQueue::default();
+        q.push(entry(
+            4,
+            Action::Rewrite(crate::routing::rewrite::RewriteKind::Metadata),
+        ));
+        assert!(!q.streamable(4), "a rewrite needs the whole answer");
     }
 
     #[test]
