@@ -17,7 +17,8 @@
 #
 # tansu SASL (0.6.0): users live in the storage (AlterUserScramCredentials), so create them while
 # the broker runs without --authentication, then restart it with --authentication on the same
-# sqlite file. SCRAM-SHA-256 and SCRAM-SHA-512 then work and a wrong password gets error 58.
+# sqlite file. SCRAM-SHA-256 and SCRAM-SHA-512 then work (a wrong password: invalid-proof); PLAIN
+# is refused at the handshake and OAUTHBEARER always fails; a client without SASL is disconnected.
 #
 # TANSU overrides the binary (default: .tools/bin/tansu next to this repository).
 set -euo pipefail
@@ -62,7 +63,7 @@ user)
     exec "$tansu" user create --broker "tcp://127.0.0.1:$2" --mechanism "${5:-scram512}" "$3" "$4"
     ;;
 *)
-    sed -n '2,22p' "$0" >&2
+    sed -n '2,23p' "$0" >&2
     exit 2
     ;;
 esac
