@@ -68,7 +68,10 @@ def test_tansu_oauthbearer_mechanism(tansu_sasl):
 
 # --- kgate -> SASL cluster -------------------------------------------------------------------------
 def cluster_env(mechanism, user="gw", password="gw-secret"):
+    # GATEWAY_SECURITY_PROTOCOL must be explicit: left unset, a SASL KAFKA_SECURITY_PROTOCOL makes
+    # the client side DELEGATED_SASL_PLAINTEXT (the reference's inference)
     return {
+        "GATEWAY_SECURITY_PROTOCOL": "PLAINTEXT",
         "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
         "KAFKA_SASL_MECHANISM": mechanism,
         "KAFKA_SASL_JAAS_CONFIG": SCRAM_JAAS.format(u=user, p=password),
@@ -122,6 +125,7 @@ def test_oauthbearer_to_cluster_uses_client_credentials(kgate_factory, tansu_sas
                          mint=lambda cid, scope: sh.jwt(sh.oauth_claims(cid, "https://idp.test/", "kafka"), key=key))
     try:
         env = {
+            "GATEWAY_SECURITY_PROTOCOL": "PLAINTEXT",
             "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
             "KAFKA_SASL_MECHANISM": "OAUTHBEARER",
             "KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL": srv.token_url,
