@@ -428,8 +428,17 @@ def tansu_sasl(tmp_path_factory):
     t.stop()
 
 
+def fresh_data_dir():
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="kgate-data-")
+
+
 def start_sasl_gateway(factory, backend_bootstrap, env, **kw):
-    """kgate_factory(...) that turns a start-up refusal into a test failure naming the feature."""
+    """kgate_factory(...) that turns a start-up refusal into a test failure naming the feature.
+    GATEWAY_DATA_DIR defaults to a fresh temporary directory (kgate's own default is ./kgate-data)."""
+    env = dict(env)
+    env.setdefault("GATEWAY_DATA_DIR", fresh_data_dir())
     try:
         return factory(backend_bootstrap, env=env, **kw)
     except (RuntimeError, TimeoutError) as e:

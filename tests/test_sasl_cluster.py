@@ -14,7 +14,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 import sasl_helpers as sh
 from clients import check_indexed, ck_consume, ck_produce
-from conftest import gateway_log, http_get, require_gateway, start_sasl_gateway, wait_log
+from conftest import fresh_data_dir, gateway_log, http_get, require_gateway, start_sasl_gateway, wait_log
 
 SCRAM_JAAS = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="{u}" password="{p}";'
 
@@ -72,6 +72,7 @@ def cluster_env(mechanism, user="gw", password="gw-secret"):
     # the client side DELEGATED_SASL_PLAINTEXT (the reference's inference)
     return {
         "GATEWAY_SECURITY_PROTOCOL": "PLAINTEXT",
+        "GATEWAY_DATA_DIR": fresh_data_dir(),
         "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
         "KAFKA_SASL_MECHANISM": mechanism,
         "KAFKA_SASL_JAAS_CONFIG": SCRAM_JAAS.format(u=user, p=password),
@@ -126,6 +127,7 @@ def test_oauthbearer_to_cluster_uses_client_credentials(kgate_factory, tansu_sas
     try:
         env = {
             "GATEWAY_SECURITY_PROTOCOL": "PLAINTEXT",
+            "GATEWAY_DATA_DIR": fresh_data_dir(),
             "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
             "KAFKA_SASL_MECHANISM": "OAUTHBEARER",
             "KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL": srv.token_url,
