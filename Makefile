@@ -10,6 +10,11 @@ MUSL    := x86_64-unknown-linux-musl
 KGATE   := target/release/kgate
 KGATE_MUSL := target/$(MUSL)/dist/kgate
 TANSU_VERSION := 0.6.0
+# dynostore: memory:// storage for the suite; libsql: sqlite:// storage, which tansu's SASL
+# (SCRAM users, --authentication) needs. The stamp names both, so an older dynostore-only binary
+# in .tools/bin is rebuilt once.
+TANSU_FEATURES := dynostore,libsql
+TANSU_STAMP := $(TOOLS)/.tansu-$(TANSU_VERSION)-dynostore-libsql
 FUZZ_SECONDS ?= 10
 PYTEST_ARGS ?=
 
@@ -27,10 +32,11 @@ help:
 	@echo "make bench-codec  codec micro-benchmark"
 
 # --- tools ---------------------------------------------------------------------------------------
-tools: $(TANSU) $(VENV)/.installed
+tools: $(TANSU_STAMP) $(VENV)/.installed
 
-$(TANSU):
-	cargo install tansu --version $(TANSU_VERSION) --features dynostore --locked --root $(TOOLS)
+$(TANSU_STAMP):
+	cargo install tansu --version $(TANSU_VERSION) --features $(TANSU_FEATURES) --locked --force --root $(TOOLS)
+	touch $@
 
 $(VENV)/.installed: requirements-test.txt
 	test -x $(PY) || python3 -m venv $(VENV)

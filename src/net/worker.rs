@@ -358,6 +358,16 @@ impl Worker {
         for (slot, why) in expired {
             self.close(slot, why);
         }
+        for slot in 0..self.slots.len() {
+            let Some(Some(conn)) = self.slots.get_mut(slot) else {
+                continue;
+            };
+            match conn.on_tick(now) {
+                Ok(true) => self.pump(slot),
+                Ok(false) => {}
+                Err(close) => self.close(slot, close),
+            }
+        }
     }
 
     /// Stop reading requests, let in-flight ones finish, close what is done. Returns true when

@@ -182,7 +182,9 @@ impl Connection {
     }
 
     /// Timers: a failed attempt's answer once its delay has passed, and session expiry.
-    pub fn on_tick(&mut self, now: Instant) -> Result<(), Close> {
+    /// Returns true when bytes were queued for the client (the caller pumps).
+    pub fn on_tick(&mut self, now: Instant) -> Result<bool, Close> {
+        let mut queued = false;
         if self
             .pending_failure
             .as_ref()
@@ -194,6 +196,7 @@ impl Connection {
                 self.client_out.extend(&size.to_be_bytes());
                 self.client_out.extend(&answer);
                 self.close_when_flushed = Some(reason);
+                queued = true;
             }
         }
         if let AuthState::Done {
@@ -207,7 +210,7 @@ impl Connection {
                 ));
             }
         }
-        Ok(())
+        Ok(queued)
     }
 
     /// Start kgate's own authentication once the broker connection is up.

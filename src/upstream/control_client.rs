@@ -162,12 +162,17 @@ impl ControlClient {
 
     /// Authenticate with kgate's own credentials, before any other request.
     pub fn authenticate(&mut self, creds: &Arc<BackendCredentials>) -> Result<(), ControlError> {
-        let (mut exchange, mut frame) =
-            SaslExchange::start(Arc::clone(creds)).map_err(ControlError)?;
+        let failed = |e: String| {
+            ControlError(format!(
+                "SASL authentication failed ({}): {e}",
+                creds.mechanism()
+            ))
+        };
+        let (mut exchange, mut frame) = SaslExchange::start(Arc::clone(creds)).map_err(failed)?;
         loop {
             self.stream.write_all(&frame)?;
             let answer = self.read_frame()?;
-            match exchange.on_response(&answer).map_err(ControlError)? {
+            match exchange.on_response(&answer).map_err(failed)? {
                 Step::Send(next) => frame = next,
                 Step::Done { .. } => return Ok(()),
             }
