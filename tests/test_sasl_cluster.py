@@ -148,3 +148,37 @@ def test_oauthbearer_to_cluster_uses_client_credentials(kgate_factory, tansu_sas
         assert "kgate-secret" not in gateway_log(gw), "kgate logged its client secret"
     finally:
         srv.close()
+
+
+def test_kgate_reauthenticates_upstream_before_the_broker_session_ends(kgate_factory, tansu_sasl):
+    """KIP-368 towards the cluster: tansu gives SASL sessions a 60 s lifetime; kgate renews at 85%
+    of it on the same connection, holding client requests meanwhile. One producer keeps one
+    connection busy across that point: every record arrives.
+
+    tansu 0.6.0 does not support re-authentication: it answers the second SaslHandshake on a
+    connection with UNSUPPORTED_SASL_MECHANISM while offering that very mechanism. kgate then
+    closes that one connection (as Kafka does when re-authentication fails) and the client
+    reconnects, so nothing is lost. If tansu learns KIP-368, the refusal assertion below fails:
+    then require "re-authenticated to the broker" instead."""
+    gw = start_sasl_gateway(kgate_factory, tansu_sasl.bootstrap, cluster_env("SCRAM-SHA-256"), port_count=3)
+    require_gateway(gw, "SASL to the cluster")
+    topic = tansu_sasl.create_topic(partitions=1)
+    from confluent_kafka import Producer
+
+    delivered, errors = [], []
+    p = Producer({"bootstrap.servers": gw.bootstrap, "linger.ms": 5, "acks": "all"})
+    sent = 0
+    deadline = time.time() + 60  # past 51 s, when kgate renews its 60 s session
+    while time.time() < deadline:
+        p.produce(topic, key=b"%d" % sent, value=f"v{sent}".ljust(16, ".").encode(), partition=0,
+                  on_delivery=lambda e, m: (errors if e else delivered).append(e or m.offset()))
+        sent += 1
+        p.poll(0.05)
+    assert p.flush(30) == 0, "records still queued after the renewal"
+    assert not errors, f"delivery errors across the re-authentication: {errors[:3]}"
+    assert len(delivered) == sent, f"{len(delivered)} of {sent} records acknowledged"
+    log = wait_gateway_log(gw, "re-authenticating to the broker", timeout=5)
+    assert "re-authenticating to the broker" in log, f"kgate did not renew its session:\n{log[-2000:]}"
+    assert "refuses SASL mechanism SCRAM-SHA-256 (error 33; it offers SCRAM-SHA-256)" in log, (
+        "tansu no longer refuses re-authentication: require 're-authenticated to the broker' here")
+    check_indexed(ck_consume(gw.bootstrap, topic, sent, timeout=60), sent, 1)

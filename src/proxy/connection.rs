@@ -250,6 +250,7 @@ impl Connection {
                 progress |=
                     flush_tls(&mut up.transport, &mut up.ready).map_err(Close::UpstreamError)?;
             }
+            self.start_upstream_auth()?;
             progress |= self.write_upstream()?;
             progress |= self.read_upstream()?;
             progress |= self.write_client()?;

@@ -2,7 +2,7 @@
 //! (GATEWAY_MANAGED), watching a relayed exchange (KAFKA_MANAGED), and kgate's own
 //! authentication to the broker before any client request is sent.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use codec::api::{api_name, keys};
 use codec::header::RequestHeader;
@@ -199,6 +199,13 @@ impl Connection {
                 queued = true;
             }
         }
+        if let Some(up) = self.upstream.as_mut() {
+            if matches!(up.auth, UpstreamAuth::Done) && up.reauth_at.is_some_and(|t| now >= t) {
+                up.auth = UpstreamAuth::ReauthDue;
+                up.reauth_at = None;
+                queued = true;
+            }
+        }
         if let AuthState::Done {
             session_end: Some(end),
             ..
@@ -215,16 +222,30 @@ impl Connection {
 
     /// Start kgate's own authentication once the broker connection is up.
     pub(super) fn start_upstream_auth(&mut self) -> Result<(), Close> {
+        let drained =
+            self.inflight.is_empty() && self.upstream_in.is_empty() && self.passthrough_left == 0;
         let Some(up) = self.upstream.as_mut() else {
             return Ok(());
         };
-        if !up.connected || !matches!(up.auth, UpstreamAuth::NotStarted) {
+        let due = match up.auth {
+            UpstreamAuth::NotStarted => true,
+            // Re-authentication must not interleave with answers to client requests.
+            UpstreamAuth::ReauthDue => drained,
+            _ => false,
+        };
+        if !up.connected || !due {
             return Ok(());
         }
         let Some(creds) = self.shared.backend_sasl.clone() else {
             up.auth = UpstreamAuth::Done;
             return Ok(());
         };
+        if matches!(up.auth, UpstreamAuth::ReauthDue) {
+            log::info!(
+                "re-authenticating to the broker at {} before its session ends (KIP-368)",
+                up.addr
+            );
+        }
         let (exchange, frame) = SaslExchange::start(creds).map_err(Close::UpstreamAuth)?;
         up.auth_out.extend(&frame);
         up.auth = UpstreamAuth::InProgress(exchange);
@@ -255,12 +276,14 @@ impl Connection {
                 Step::Done {
                     session_lifetime_ms,
                 } => {
-                    if session_lifetime_ms > 0 {
-                        log::debug!(
-                            "broker session lifetime {session_lifetime_ms} ms for {}",
-                            up.addr
-                        );
+                    // As Kafka's clients do, renew well before the broker's deadline.
+                    let renew_after = u64::try_from(session_lifetime_ms).unwrap_or(0) * 85 / 100;
+                    up.reauth_at = (renew_after > 0)
+                        .then(|| Instant::now() + Duration::from_millis(renew_after));
+                    if up.authenticated_before {
+                        log::info!("re-authenticated to the broker at {} (KIP-368)", up.addr);
                     }
+                    up.authenticated_before = true;
                     up.auth = UpstreamAuth::Done;
                 }
             }

@@ -28,6 +28,10 @@ pub struct Upstream {
     pub auth: UpstreamAuth,
     /// kgate's SASL frames, sent before any client request.
     pub auth_out: ByteQueue,
+    /// When to re-authenticate, if the broker gave the session a lifetime.
+    pub reauth_at: Option<Instant>,
+    /// True once the first authentication on this connection has completed.
+    pub authenticated_before: bool,
 }
 
 /// Where kgate's own authentication to the broker stands on one connection.
@@ -41,6 +45,9 @@ pub enum UpstreamAuth {
     InProgress(SaslExchange),
     /// Authenticated: client requests may flow.
     Done,
+    /// The broker's session is ending (KIP-368): client requests are held until the answers in
+    /// flight have arrived, then kgate authenticates again on the same connection.
+    ReauthDue,
 }
 
 impl UpstreamAuth {
@@ -73,6 +80,8 @@ impl Upstream {
                 UpstreamAuth::NotNeeded
             },
             auth_out: ByteQueue::default(),
+            reauth_at: None,
+            authenticated_before: false,
         }
     }
 
