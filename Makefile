@@ -15,6 +15,7 @@ TANSU_VERSION := 0.6.0
 # in .tools/bin is rebuilt once.
 TANSU_FEATURES := dynostore,libsql
 TANSU_STAMP := $(TOOLS)/.tansu-$(TANSU_VERSION)-dynostore-libsql
+TANSU_CACHE ?= $(HOME)/.cache/kgate/tansu-$(TANSU_VERSION)-dynostore-libsql
 FUZZ_SECONDS ?= 10
 PYTEST_ARGS ?=
 
@@ -35,7 +36,13 @@ help:
 tools: $(TANSU_STAMP) $(VENV)/.installed
 
 $(TANSU_STAMP):
-	cargo install tansu --version $(TANSU_VERSION) --features $(TANSU_FEATURES) --locked --force --root $(TOOLS)
+	@# One build per machine: tansu is installed into a per-user cache outside the checkout
+	@# (a fresh clone, as CI uses, then reuses it) and linked into .tools/.
+	@if [ ! -x "$(TANSU_CACHE)/bin/tansu" ]; then \
+		cargo install tansu --version $(TANSU_VERSION) --features $(TANSU_FEATURES) --locked --force --root "$(TANSU_CACHE)"; \
+	fi
+	mkdir -p $(TOOLS)/bin
+	ln -sfn "$(TANSU_CACHE)/bin/tansu" $(TANSU)
 	touch $@
 
 $(VENV)/.installed: requirements-test.txt
