@@ -17,6 +17,10 @@ pub enum IoOutcome {
     LimitReached,
 }
 
+/// A frame body longer than `i32::MAX` bytes, which no size prefix can carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameTooLong(pub usize);
+
 /// Storage this large is released when the queue empties, so that an idle connection does not
 /// keep the high-water mark of a burst.
 const SHRINK_ABOVE: usize = 1024 * 1024;
@@ -54,6 +58,15 @@ impl ByteQueue {
             space.copy_from_slice(bytes);
             self.tail += bytes.len();
         }
+    }
+
+    /// Append a Kafka frame: `body`'s INT32 size, then `body`. Errors (leaving the queue as it
+    /// was) when the body is longer than a frame can say.
+    pub fn push_frame(&mut self, body: &[u8]) -> Result<(), FrameTooLong> {
+        let size = i32::try_from(body.len()).map_err(|_| FrameTooLong(body.len()))?;
+        self.extend(&size.to_be_bytes());
+        self.extend(body);
+        Ok(())
     }
 
     /// Drop `n` bytes from the head.
@@ -182,6 +195,13 @@ mod tests {
             0,
             "a drained queue above the threshold gives its memory back"
         );
+    }
+
+    #[test]
+    fn push_frame_prefixes_the_size() {
+        let mut q = ByteQueue::default();
+        q.push_frame(b"abc").unwrap();
+        assert_eq!(q.as_slice(), &[0, 0, 0, 3, b'a', b'b', b'c']);
     }
 
     #[test]

@@ -435,12 +435,6 @@ impl Connection {
             self.shared.metrics.request(decision.api_key, len);
             match decision.action {
                 None => self.inflight.push_silent(decision.correlation_id),
-                Some(Action::Local(body)) => self.inflight.push(InFlight {
-                    correlation_id: decision.correlation_id,
-                    api_key: decision.api_key,
-                    api_version: decision.api_version,
-                    action: Action::Local(body),
-                }),
                 Some(action) => self.inflight.push(InFlight {
                     correlation_id: decision.correlation_id,
                     api_key: decision.api_key,
@@ -578,9 +572,8 @@ impl Connection {
     /// Queue local answers that have reached the head of the in-flight queue.
     fn release_local_answers(&mut self) {
         while let Some(body) = self.inflight.pop_local() {
-            let size = u32::try_from(body.len()).unwrap_or(u32::MAX);
-            self.client_out.extend(&size.to_be_bytes());
-            self.client_out.extend(&body);
+            // kgate's own answers are small: they always fit a frame.
+            let _ = self.client_out.push_frame(&body);
             self.shared
                 .metrics
                 .response(keys::API_VERSIONS, body.len() + SIZE_PREFIX);
@@ -617,10 +610,9 @@ fn rewrite_into(
     if rewritten.body.is_some() {
         shared.metrics.rewrite(entry.api_key);
     }
-    let size = u32::try_from(out.len())
-        .map_err(|_| Close::BadResponse("rewritten response too large".into()))?;
-    client_out.extend(&size.to_be_bytes());
-    client_out.extend(out);
+    client_out.push_frame(out).map_err(|e| {
+        Close::BadResponse(format!("rewritten response of {} bytes is too large", e.0))
+    })?;
     shared
         .metrics
         .response(entry.api_key, out.len() + SIZE_PREFIX);

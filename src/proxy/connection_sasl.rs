@@ -192,9 +192,8 @@ impl Connection {
             && self.inflight.is_empty()
         {
             if let Some((_, answer, reason)) = self.pending_failure.take() {
-                let size = u32::try_from(answer.len()).unwrap_or(u32::MAX);
-                self.client_out.extend(&size.to_be_bytes());
-                self.client_out.extend(&answer);
+                // A SaslAuthenticate error answer is small: it always fits a frame.
+                let _ = self.client_out.push_frame(&answer);
                 self.close_when_flushed = Some(reason);
                 queued = true;
             }

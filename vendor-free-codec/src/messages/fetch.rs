@@ -936,22 +936,7 @@ mod tests {
             session_id: if version >= 7 { 99 } else { 0 },
             responses: vec![topic("orders", 1), topic("payments", 100)],
             node_endpoints: if version >= 16 {
-                vec![
-                    NodeEndpoint {
-                        node_id: 112,
-                        host: "broker-2.internal".into(),
-                        port: 9093,
-                        rack: Some("rack-b".into()),
-                        unknown_tagged_fields: unknown_tags_sorted(flexible),
-                    },
-                    NodeEndpoint {
-                        node_id: 113,
-                        host: "broker-3.internal".into(),
-                        port: 9094,
-                        rack: None,
-                        unknown_tagged_fields: TaggedFields::default(),
-                    },
-                ]
+                crate::messages::leader_discovery::sample_endpoints(flexible)
             } else {
                 Vec::new()
             },

@@ -78,3 +78,25 @@ impl Versioned for NodeEndpoint {
         w.put_tagged_fields(&[], &self.unknown_tagged_fields)
     }
 }
+
+/// Two endpoints for the Produce and Fetch tests: one with a rack and unknown tagged fields (in
+/// flexible versions), one without.
+#[cfg(test)]
+pub(crate) fn sample_endpoints(flexible: bool) -> Vec<NodeEndpoint> {
+    vec![
+        NodeEndpoint {
+            node_id: 112,
+            host: "broker-2.internal".into(),
+            port: 9093,
+            rack: Some("rack-b".into()),
+            unknown_tagged_fields: crate::testing::unknown_tags_sorted(flexible),
+        },
+        NodeEndpoint {
+            node_id: 113,
+            host: "broker-3.internal".into(),
+            port: 9094,
+            rack: None,
+            unknown_tagged_fields: TaggedFields::default(),
+        },
+    ]
+}
