@@ -571,12 +571,12 @@ impl Connection {
 
     /// Queue local answers that have reached the head of the in-flight queue.
     fn release_local_answers(&mut self) {
-        while let Some(body) = self.inflight.pop_local() {
+        while let Some((api_key, body)) = self.inflight.pop_local() {
             // kgate's own answers are small: they always fit a frame.
             let _ = self.client_out.push_frame(&body);
             self.shared
                 .metrics
-                .response(keys::API_VERSIONS, body.len() + SIZE_PREFIX);
+                .response(api_key, body.len() + SIZE_PREFIX);
         }
     }
 }

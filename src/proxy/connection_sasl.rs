@@ -194,6 +194,10 @@ impl Connection {
             if let Some((_, answer, reason)) = self.pending_failure.take() {
                 // A SaslAuthenticate error answer is small: it always fits a frame.
                 let _ = self.client_out.push_frame(&answer);
+                self.shared.metrics.response(
+                    keys::SASL_AUTHENTICATE,
+                    answer.len() + codec::frame::SIZE_PREFIX,
+                );
                 self.close_when_flushed = Some(reason);
                 queued = true;
             }

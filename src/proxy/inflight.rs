@@ -120,25 +120,29 @@ impl InFlightQueue {
             && matches!(self.queue.front(), Some((_, e)) if e.action == Action::Forward && e.correlation_id == correlation_id)
     }
 
-    /// Take the head if it is a local answer that is ready to go out.
-    pub fn pop_local(&mut self) -> Option<Vec<u8>> {
-        match self.queue.front() {
+    /// Take the head if it is a local answer that is ready to go out: its API key and body.
+    pub fn pop_local(&mut self) -> Option<(i16, Vec<u8>)> {
+        if !matches!(
+            self.queue.front(),
             Some((
                 _,
                 InFlight {
                     action: Action::Local(_),
                     ..
+                }
+            ))
+        ) {
+            return None;
+        }
+        match self.queue.pop_front() {
+            Some((
+                _,
+                InFlight {
+                    api_key,
+                    action: Action::Local(body),
+                    ..
                 },
-            )) => match self.queue.pop_front() {
-                Some((
-                    _,
-                    InFlight {
-                        action: Action::Local(body),
-                        ..
-                    },
-                )) => Some(body),
-                _ => None,
-            },
+            )) => Some((api_key, body)),
             _ => None,
         }
     }
@@ -190,7 +194,7 @@ mod tests {
             Answer::Unexpected,
             "the head is a local answer"
         );
-        assert_eq!(q.pop_local(), Some(vec![9]));
+        assert_eq!(q.pop_local(), Some((3, vec![9])));
         assert!(q.is_empty());
     }
 
