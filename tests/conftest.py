@@ -1,9 +1,16 @@
 """Fixtures for kgate's end-to-end suite.
 
-Backends are real programs nobody here wrote: tansu (one broker, node id 111, started through
-scripts/tansu.sh so `make run` and the tests share the same command line) and librdkafka's mock
-cluster (tests/mock_cluster.py). Clients are real too: confluent-kafka (librdkafka), kafka-python,
-Debian's kcat.
+Backends are real programs nobody here wrote:
+- Apache Kafka 4.1 (KRaft), the default backend: `broker` is one combined broker+controller with node
+  id 111, shared by the whole session (tests/kafka_cluster.py, started through scripts/kafka.sh, so
+  `make run`, the tests and the benchmark share one way to run it). Tests that need more (3 brokers,
+  SSL, SASL, ACLs) start a KafkaCluster of their own.
+- tansu (one broker, node id 111, scripts/tansu.sh), a second Kafka implementation: the `tansu`
+  fixture for tests of tansu itself and the TLS-cluster and SCRAM tests built on it, and the whole
+  suite's `broker` with KGATE_E2E_BACKEND=tansu.
+- librdkafka's mock cluster (tests/mock_cluster.py) for fault injection.
+Clients are real too: confluent-kafka (librdkafka), kafka-python, Debian's kcat, the Java client and
+Kafka's CLI tools.
 
 DIRECT MODE: with KGATE_E2E_DIRECT=1 the `kgate` fixture does NOT start kgate; it hands the test
 the backend's own address instead, so each test's logic can be proven against the broker alone.
@@ -33,7 +40,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ROOT / ".tools"
 DIRECT = os.environ.get("KGATE_E2E_DIRECT") == "1"
-TANSU_NODE_ID = 111
+BACKEND = os.environ.get("KGATE_E2E_BACKEND", "kafka")
+if BACKEND not in ("kafka", "tansu"):
+    raise SystemExit(f"KGATE_E2E_BACKEND={BACKEND!r}: expected kafka or tansu")
+# The single broker's node id on either backend (tansu's is fixed at 111; Kafka's is set to match).
+BROKER_ID = 111
+TANSU_NODE_ID = BROKER_ID
 HOST = "127.0.0.1"
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -215,9 +227,54 @@ def tansu(tmp_path_factory):
     t.stop()
 
 
+class KafkaBroker:
+    """One Apache Kafka node (id 111, PLAINTEXT) with the same face as Tansu: bootstrap, port,
+    create_topic, stop, start, restart. Its log directory survives a restart (unlike tansu's
+    memory storage)."""
+
+    def __init__(self, log_dir: Path):
+        from kafka_cluster import KafkaCluster
+
+        self.cluster = KafkaCluster(log_dir, node_ids=(BROKER_ID,))
+
+    @property
+    def bootstrap(self):
+        return self.cluster.bootstrap
+
+    @property
+    def port(self):
+        return self.cluster.port(BROKER_ID)
+
+    def stop(self, sig=signal.SIGTERM):
+        self.cluster.stop(sig)
+
+    def start(self):
+        self.cluster.start()
+
+    def restart(self):
+        self.cluster.restart()
+
+    def create_topic(self, name=None, partitions=1):
+        return self.cluster.create_topic(name, partitions)
+
+
+def start_backend(log_dir: Path):
+    """A new single-broker backend of the suite's kind (KGATE_E2E_BACKEND)."""
+    return KafkaBroker(Path(log_dir)) if BACKEND == "kafka" else Tansu(Path(log_dir))
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory):
+    """The suite's shared broker: Apache Kafka unless KGATE_E2E_BACKEND=tansu. Tests create topics
+    with unique names, so they can share it."""
+    b = start_backend(tmp_path_factory.mktemp(f"broker-{BACKEND}"))
+    yield b
+    b.stop(signal.SIGKILL)
+
+
 @pytest.fixture
-def topic(tansu):
-    return tansu.create_topic(partitions=3)
+def topic(broker):
+    return broker.create_topic(partitions=3)
 
 
 # --- kgate --------------------------------------------------------------------------------------
@@ -264,6 +321,8 @@ class Gateway:
             "GATEWAY_MIN_BROKERID": str(self.min_id),
             "GATEWAY_HTTP_PORT": str(self.http_port),
             "GATEWAY_WORKER_THREADS": "2",
+            # kgate's default is ./kgate-data: keep generated keys and passwords out of the checkout
+            "GATEWAY_DATA_DIR": str(self.log_dir / f"kgate-data-{self.port_start}"),
             "RUST_LOG": os.environ.get("RUST_LOG", "info"),
         }
         if port_count is not None:
@@ -336,9 +395,9 @@ def kgate_factory(tmp_path):
 
 
 @pytest.fixture
-def kgate(kgate_factory, tansu):
-    """kgate in front of the module's tansu (or tansu itself in direct mode)."""
-    return kgate_factory(tansu.bootstrap, port_count=3)
+def kgate(kgate_factory, broker):
+    """kgate in front of the session's broker (or the broker itself in direct mode)."""
+    return kgate_factory(broker.bootstrap, port_count=3)
 
 
 def require_gateway(gw, why):

@@ -12,49 +12,49 @@ from clients import ck_consume, ck_produce
 from conftest import HOST, TANSU_NODE_ID
 
 
-def assert_gateway_address(kgate, tansu, node_id, host, port):
+def assert_gateway_address(kgate, broker, node_id, host, port):
     assert node_id == TANSU_NODE_ID
     assert (host, port) == (HOST, kgate.broker_port(node_id)), f"client sees {host}:{port}"
     if not kgate.direct:
-        assert port != tansu.port, "the backend's port leaked to the client"
+        assert port != broker.port, "the backend's port leaked to the client"
 
 
-def test_confluent_metadata(kgate, tansu, topic):
+def test_confluent_metadata(kgate, broker, topic):
     md = AdminClient({"bootstrap.servers": kgate.bootstrap}).list_topics(timeout=10)
     assert md.brokers, "no brokers in metadata"
     for b in md.brokers.values():
-        assert_gateway_address(kgate, tansu, b.id, b.host, b.port)
+        assert_gateway_address(kgate, broker, b.id, b.host, b.port)
     assert md.orig_broker_name.startswith(f"{HOST}:{kgate.port_start}/")
     assert topic in md.topics
     for p in md.topics[topic].partitions.values():
         assert p.leader == TANSU_NODE_ID
 
 
-def test_confluent_describe_cluster(kgate, tansu):
+def test_confluent_describe_cluster(kgate, broker):
     admin = AdminClient({"bootstrap.servers": kgate.bootstrap})
     desc = admin.describe_cluster(request_timeout=10).result(15)
     assert desc.nodes
     for n in desc.nodes:
-        assert_gateway_address(kgate, tansu, n.id, n.host, n.port)
+        assert_gateway_address(kgate, broker, n.id, n.host, n.port)
 
 
-def test_confluent_group_coordinator(kgate, tansu, topic):
+def test_confluent_group_coordinator(kgate, broker, topic):
     group = f"g-{uuid.uuid4().hex[:8]}"
     ck_produce(kgate.bootstrap, topic, 10, partitions=3)
     assert len(ck_consume(kgate.bootstrap, topic, 10, group=group)) == 10
     admin = AdminClient({"bootstrap.servers": kgate.bootstrap})
     desc = admin.describe_consumer_groups([group], request_timeout=10)[group].result(15)
     c = desc.coordinator
-    assert_gateway_address(kgate, tansu, c.id, c.host, c.port)
+    assert_gateway_address(kgate, broker, c.id, c.host, c.port)
 
 
-def test_kafka_python_metadata(kgate, tansu, topic):
+def test_kafka_python_metadata(kgate, broker, topic):
     admin = KafkaAdminClient(bootstrap_servers=kgate.bootstrap)
     try:
         cluster = admin.describe_cluster()
         assert cluster["brokers"]
         for b in cluster["brokers"]:
-            assert_gateway_address(kgate, tansu, b["broker_id"], b["host"], b["port"])
+            assert_gateway_address(kgate, broker, b["broker_id"], b["host"], b["port"])
         assert topic in admin.list_topics()
     finally:
         admin.close()
@@ -98,7 +98,7 @@ def find_coordinator(port, version, key):
     return cid, out
 
 
-def test_find_coordinator_raw_versions(kgate, tansu):
+def test_find_coordinator_raw_versions(kgate, broker):
     """FindCoordinator v0-v3 (single) and v4 (batched) answers carry gateway addresses."""
     with socket.create_connection((HOST, kgate.port_start), timeout=10) as s:
         s.sendall(kw.api_versions_v0(1))
@@ -112,6 +112,6 @@ def test_find_coordinator_raw_versions(kgate, tansu):
         assert coords, f"v{v}: no coordinator"
         for err, node, host, port in coords:
             assert err == 0, f"v{v}: error {err}"
-            assert_gateway_address(kgate, tansu, node, host, port)
+            assert_gateway_address(kgate, broker, node, host, port)
         tried += 1
     assert tried >= 2, f"FindCoordinator versions advertised: {lo}..{hi}"

@@ -1,4 +1,4 @@
-"""The admin API over real HTTP against a running kgate (in front of tansu): service accounts,
+"""The admin API over real HTTP against a running kgate (in front of broker): service accounts,
 tokens, Basic auth and roles, persistence across restarts, the generated admin password, and
 schemathesis against the OpenAPI document kgate serves.
 
@@ -62,8 +62,8 @@ def jwt_claims(token):
 
 
 @pytest.fixture
-def gw(kgate_factory, tansu, tmp_path):
-    g = kgate_factory(tansu.bootstrap, port_count=3,
+def gw(kgate_factory, broker, tmp_path):
+    g = kgate_factory(broker.bootstrap, port_count=3,
                       env={"GATEWAY_ADMIN_API_USERS": USERS, "GATEWAY_DATA_DIR": str(tmp_path / "data"), **MASTER})
     require_gateway(g, "the admin API")
     return g
@@ -146,9 +146,9 @@ def test_accounts_survive_a_restart(gw):
         assert hmac.compare_digest(expected.decode(), signature)
 
 
-def test_generated_admin_password_is_private_and_never_logged(kgate_factory, tansu, tmp_path):
+def test_generated_admin_password_is_private_and_never_logged(kgate_factory, broker, tmp_path):
     data = tmp_path / "gen-data"
-    g = kgate_factory(tansu.bootstrap, port_count=3, env={"GATEWAY_DATA_DIR": str(data)})
+    g = kgate_factory(broker.bootstrap, port_count=3, env={"GATEWAY_DATA_DIR": str(data)})
     require_gateway(g, "the admin API")
     path = data / "admin-api-password"
     assert path.exists()
@@ -221,8 +221,8 @@ def scenarios(on, off):
     }
 
 
-def test_every_documented_status_is_reachable(gw, kgate_factory, tansu, tmp_path):
-    off = kgate_factory(tansu.bootstrap, port_count=3,
+def test_every_documented_status_is_reachable(gw, kgate_factory, broker, tmp_path):
+    off = kgate_factory(broker.bootstrap, port_count=3,
                         env={"GATEWAY_ADMIN_API_USERS": USERS, "GATEWAY_DATA_DIR": str(tmp_path / "off")})
     table = scenarios(gw, off)
     doc = documented(gw)

@@ -29,16 +29,16 @@ def kp_consume(bootstrap, topic, n, timeout=60):
 
 
 @pytest.mark.parametrize("codec", CODECS)
-def test_confluent_kafka_codec(kgate, tansu, codec):
-    topic = tansu.create_topic(partitions=PARTITIONS)
+def test_confluent_kafka_codec(kgate, broker, codec):
+    topic = broker.create_topic(partitions=PARTITIONS)
     ck_produce(kgate.bootstrap, topic, N, partitions=PARTITIONS, value_pad=200, **{"compression.type": codec})
     check_indexed(ck_consume(kgate.bootstrap, topic, N), N, PARTITIONS, value_pad=200)
     check_indexed(kp_consume(kgate.bootstrap, topic, N), N, PARTITIONS, value_pad=200)
 
 
 @pytest.mark.parametrize("codec", CODECS)
-def test_kafka_python_codec(kgate, tansu, codec):
-    topic = tansu.create_topic(partitions=PARTITIONS)
+def test_kafka_python_codec(kgate, broker, codec):
+    topic = broker.create_topic(partitions=PARTITIONS)
     p = KafkaProducer(bootstrap_servers=kgate.bootstrap, linger_ms=5,
                       compression_type=None if codec == "none" else codec)
     futs = [p.send(topic, key=str(i).encode(), value=f"v{i}".ljust(200, ".").encode(), partition=i % PARTITIONS)

@@ -13,8 +13,8 @@ MAX_FRAME = 1024 * 1024
 
 
 @pytest.fixture
-def limited_kgate(kgate_factory, tansu):
-    return kgate_factory(tansu.bootstrap, env={"GATEWAY_MAX_FRAME_BYTES": str(MAX_FRAME)}, port_count=3)
+def limited_kgate(kgate_factory, broker):
+    return kgate_factory(broker.bootstrap, env={"GATEWAY_MAX_FRAME_BYTES": str(MAX_FRAME)}, port_count=3)
 
 
 def closed_within(sock, seconds):
@@ -31,10 +31,10 @@ def closed_within(sock, seconds):
         return False
 
 
-def test_oversized_frame_closes_only_that_connection(limited_kgate, tansu):
+def test_oversized_frame_closes_only_that_connection(limited_kgate, broker):
     gw = limited_kgate
     require_gateway(gw, "GATEWAY_MAX_FRAME_BYTES")
-    topic = tansu.create_topic(partitions=1)
+    topic = broker.create_topic(partitions=1)
     bystander = socket.create_connection((HOST, gw.port_start), timeout=10)
     bystander.sendall(kw.api_versions_v0(1))
     assert kw.read_response(bystander)[0] == 1
@@ -91,8 +91,8 @@ def outcome(port, frame_bytes):
         ("unknown api key 32000 with a body", kw.raw_request(32000, 5, 43, b"\x00\x01\x02\x03" * 10)),
     ],
 )
-def test_unknown_api_same_outcome_as_broker(kgate, tansu, name, frame_bytes):
-    direct = outcome(tansu.port, frame_bytes)
+def test_unknown_api_same_outcome_as_broker(kgate, broker, name, frame_bytes):
+    direct = outcome(broker.port, frame_bytes)
     through = outcome(kgate.port_start, frame_bytes)
     assert through == direct, f"{name}: broker gives {direct[:2]}, kgate gives {through[:2]}"
     # and kgate is fine afterwards

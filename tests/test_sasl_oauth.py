@@ -56,21 +56,21 @@ def oauth_env(jwks_url, data_dir, audiences):
 
 
 @pytest.fixture(scope="module")
-def http_gw(module_gateways, tansu, jwks_server, tmp_path_factory):
+def http_gw(module_gateways, broker, jwks_server, tmp_path_factory):
     """JWKS over http://, audiences in the reference's `[a,b]` form."""
     env = oauth_env(jwks_server.jwks_url, tmp_path_factory.mktemp("data-http"), "[" + ",".join(AUDIENCES) + "]")
-    g = start_sasl_gateway(module_gateways, tansu.bootstrap, env, port_count=3)
+    g = start_sasl_gateway(module_gateways, broker.bootstrap, env, port_count=3)
     require_gateway(g, "OAUTHBEARER")
     return g
 
 
 @pytest.fixture(scope="module")
-def file_gw(module_gateways, tansu, keys, tmp_path_factory):
+def file_gw(module_gateways, broker, keys, tmp_path_factory):
     """JWKS from a file://, audiences comma-separated."""
     d = tmp_path_factory.mktemp("jwks-file")
     url = sh.write_jwks(d / "jwks.json", [keys.rsa, keys.ec])
     env = oauth_env(url, tmp_path_factory.mktemp("data-file"), ",".join(AUDIENCES))
-    g = start_sasl_gateway(module_gateways, tansu.bootstrap, env, port_count=3)
+    g = start_sasl_gateway(module_gateways, broker.bootstrap, env, port_count=3)
     require_gateway(g, "OAUTHBEARER")
     return g
 
@@ -100,7 +100,7 @@ def raw_oauth(gw, token):
 
 @pytest.mark.parametrize("which", ["http", "file"])
 @pytest.mark.parametrize("alg", ["RS256", "ES256"])
-def test_good_tokens_confluent(request, which, alg, keys, tansu):
+def test_good_tokens_confluent(request, which, alg, keys, broker):
     gw = request.getfixturevalue(f"{which}_gw")
     key = keys.rsa if alg == "RS256" else keys.ec
     sub = f"svc-{alg.lower()}-{which}"
@@ -109,7 +109,7 @@ def test_good_tokens_confluent(request, which, alg, keys, tansu):
     assert err == 0, f"good {alg} token refused with {err}"
     assert lifetime is not None and 0 < lifetime <= 600_000 + 1000, f"session_lifetime_ms {lifetime}"
 
-    topic = tansu.create_topic(partitions=1)
+    topic = broker.create_topic(partitions=1)
     ck_produce(gw.bootstrap, topic, 200, **ck_oauth_conf(token))
     check_indexed(ck_consume(gw.bootstrap, topic, 200, timeout=60, **ck_oauth_conf(token)), 200, 1)
     log = wait_gateway_log(gw, f"authenticated as User:{sub} (OAUTHBEARER)")
@@ -117,7 +117,7 @@ def test_good_tokens_confluent(request, which, alg, keys, tansu):
     assert token.split(".")[2] not in log, "the token's signature is in kgate's log"
 
 
-def test_good_token_kafka_python(http_gw, keys, tansu):
+def test_good_token_kafka_python(http_gw, keys, broker):
     from kafka import KafkaConsumer, KafkaProducer, TopicPartition
     from kafka.net.sasl.oauth import AbstractTokenProvider
 
@@ -129,7 +129,7 @@ def test_good_token_kafka_python(http_gw, keys, tansu):
 
     conf = dict(bootstrap_servers=http_gw.bootstrap, security_protocol="SASL_PLAINTEXT",
                 sasl_mechanism="OAUTHBEARER", sasl_oauth_token_provider=Provider())
-    topic = tansu.create_topic(partitions=1)
+    topic = broker.create_topic(partitions=1)
     prod = KafkaProducer(**conf)
     for i in range(200):
         prod.send(topic, key=str(i).encode(), value=f"v{i}".ljust(16, ".").encode(), partition=0)

@@ -32,7 +32,7 @@ def pool_key():
 
 
 @pytest.fixture(scope="module")
-def gw(module_gateways, tansu, pool_key, sasl_data_dir):
+def gw(module_gateways, broker, pool_key, sasl_data_dir):
     env = {
         "GATEWAY_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
         "GATEWAY_USER_POOL_SECRET_KEY": pool_key,
@@ -40,7 +40,7 @@ def gw(module_gateways, tansu, pool_key, sasl_data_dir):
         "GATEWAY_DATA_DIR": str(sasl_data_dir),
         "GATEWAY_FAILED_AUTH_DELAY_MS": str(FAILED_DELAY_MS),
     }
-    g = start_sasl_gateway(module_gateways, tansu.bootstrap, env, port_count=3)
+    g = start_sasl_gateway(module_gateways, broker.bootstrap, env, port_count=3)
     require_gateway(g, "SASL on the client side")
     sh.create_service_account(g.http_port, "jdoe")
     sh.create_service_account(g.http_port, "alice")
@@ -84,14 +84,14 @@ def assert_kgate_healthy(gw, token):
     assert md is not None and md.brokers, f"a good client cannot use kgate any more: {errors}"
 
 
-def test_reference_flow_confluent_and_kafka_python(gw, tansu):
+def test_reference_flow_confluent_and_kafka_python(gw, broker):
     token = sh.create_token(gw.http_port, "jdoe", 3600)
     claims, header = sh.jwt_claims(token), sh.jwt_header(token)
     assert header.get("alg") == "HS256", header
     assert claims.get("username") == "jdoe" and claims.get("vcluster") == "passthrough", claims
     assert abs(claims["exp"] - (time.time() + 3600)) < 120, f"exp {claims['exp']} is not now + 3600 s"
 
-    topic = tansu.create_topic(partitions=3)
+    topic = broker.create_topic(partitions=3)
     conf = plain_conf("jdoe", token)
     ck_produce(gw.bootstrap, topic, N, partitions=3, **conf)
     got = ck_consume(gw.bootstrap, topic, N, timeout=60, **conf)

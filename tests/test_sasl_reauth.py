@@ -19,7 +19,7 @@ MAX_REAUTH_MS = 5000
 
 
 @pytest.fixture(scope="module")
-def gw(module_gateways, tansu, tmp_path_factory):
+def gw(module_gateways, broker, tmp_path_factory):
     env = {
         "GATEWAY_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
         "GATEWAY_USER_POOL_SECRET_KEY": sh.new_user_pool_key(),
@@ -27,7 +27,7 @@ def gw(module_gateways, tansu, tmp_path_factory):
         "GATEWAY_DATA_DIR": str(tmp_path_factory.mktemp("data")),
         "GATEWAY_AUTHENTICATION_CONNECTION_MAX_REAUTH_MS": str(MAX_REAUTH_MS),
     }
-    g = start_sasl_gateway(module_gateways, tansu.bootstrap, env, port_count=3)
+    g = start_sasl_gateway(module_gateways, broker.bootstrap, env, port_count=3)
     require_gateway(g, "re-authentication")
     sh.create_service_account(g.http_port, "jdoe")
     sh.create_service_account(g.http_port, "alice")
@@ -60,9 +60,9 @@ def test_session_lifetime_is_capped(gw):
     assert 0 < lifetime <= 3000, f"session_lifetime_ms {lifetime} outlives the token (3 s)"
 
 
-def test_producer_reauthenticates_and_loses_nothing(gw, tansu):
+def test_producer_reauthenticates_and_loses_nothing(gw, broker):
     token = sh.create_token(gw.http_port, "jdoe", 3600)
-    topic = tansu.create_topic(partitions=2)
+    topic = broker.create_topic(partitions=2)
     log0 = gateway_log(gw)
     before = log0.count("authenticated as User:jdoe (PLAIN)")
     expired_before = log0.count("session expired")

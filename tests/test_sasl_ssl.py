@@ -13,7 +13,7 @@ N = 500
 
 
 @pytest.fixture(scope="module")
-def gw(module_gateways, tansu, pki, sasl_data_dir):
+def gw(module_gateways, broker, pki, sasl_data_dir):
     env = dict(
         tls_gateway_env(pki),
         GATEWAY_SECURITY_PROTOCOL="SASL_SSL",
@@ -21,7 +21,7 @@ def gw(module_gateways, tansu, pki, sasl_data_dir):
         GATEWAY_ADMIN_API_USERS=sh.ADMIN_API_USERS,
         GATEWAY_DATA_DIR=str(sasl_data_dir),
     )
-    g = start_sasl_gateway(module_gateways, tansu.bootstrap, env, port_count=3)
+    g = start_sasl_gateway(module_gateways, broker.bootstrap, env, port_count=3)
     require_gateway(g, "SASL_SSL on the client side")
     sh.create_service_account(g.http_port, "tls-user")
     return g
@@ -32,9 +32,9 @@ def sasl_ssl_conf(pki, user, password):
                           "sasl.username": user, "sasl.password": password})
 
 
-def test_plain_token_over_tls_produces_and_consumes(gw, tansu, pki):
+def test_plain_token_over_tls_produces_and_consumes(gw, broker, pki):
     token = sh.create_token(gw.http_port, "tls-user")
-    topic = tansu.create_topic(partitions=2)
+    topic = broker.create_topic(partitions=2)
     conf = sasl_ssl_conf(pki, "tls-user", token)
     ck_produce(gw.bootstrap, topic, N, partitions=2, **conf)
     check_indexed(ck_consume(gw.bootstrap, topic, N, timeout=60, **conf), N, 2)

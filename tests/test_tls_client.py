@@ -24,14 +24,14 @@ PARTITIONS = 3
 
 
 @pytest.fixture
-def tls_kgate(kgate_factory, tansu, pki):
-    gw = kgate_factory(tansu.bootstrap, env=tls_gateway_env(pki), port_count=3)
+def tls_kgate(kgate_factory, broker, pki):
+    gw = kgate_factory(broker.bootstrap, env=tls_gateway_env(pki), port_count=3)
     require_gateway(gw, "TLS towards clients")
     return gw
 
 
-def test_confluent_kafka_over_tls(tls_kgate, tansu, pki):
-    topic = tansu.create_topic(partitions=PARTITIONS)
+def test_confluent_kafka_over_tls(tls_kgate, broker, pki):
+    topic = broker.create_topic(partitions=PARTITIONS)
     ck_produce(tls_kgate.bootstrap, topic, N, partitions=PARTITIONS, **ck_tls(pki))
     records = ck_consume(tls_kgate.bootstrap, topic, N, timeout=60, **ck_tls(pki))
     check_indexed(records, N, PARTITIONS)
@@ -41,8 +41,8 @@ def test_confluent_kafka_over_tls(tls_kgate, tansu, pki):
     assert seen == {111: (HOST, tls_kgate.broker_port(111))}, seen
 
 
-def test_kafka_python_over_tls(tls_kgate, tansu, pki):
-    topic = tansu.create_topic(partitions=PARTITIONS)
+def test_kafka_python_over_tls(tls_kgate, broker, pki):
+    topic = broker.create_topic(partitions=PARTITIONS)
     p = KafkaProducer(bootstrap_servers=tls_kgate.bootstrap, linger_ms=5, **kp_tls(pki))
     futures = [p.send(topic, key=str(i).encode(), value=f"v{i}".ljust(16, ".").encode(), partition=i % PARTITIONS)
                for i in range(N)]
@@ -89,8 +89,8 @@ def test_plaintext_client_against_tls_kgate_fails(tls_kgate):
         admin.list_topics(timeout=5)
 
 
-def test_tls_client_against_plaintext_kgate_fails_and_is_logged(kgate_factory, tansu, pki):
-    gw = kgate_factory(tansu.bootstrap, port_count=3)
+def test_tls_client_against_plaintext_kgate_fails_and_is_logged(kgate_factory, broker, pki):
+    gw = kgate_factory(broker.bootstrap, port_count=3)
     require_gateway(gw, "the plaintext-listener log line")
     probe = tls_probe(gw.port_start, ca=pki.ca)
     assert not probe.ok and not probe.handshake, probe
@@ -99,8 +99,8 @@ def test_tls_client_against_plaintext_kgate_fails_and_is_logged(kgate_factory, t
     assert any("TLS" in l for l in lines), lines
 
 
-def test_tls13_only_refuses_a_tls12_client(kgate_factory, tansu, pki):
-    gw = kgate_factory(tansu.bootstrap, port_count=3,
+def test_tls13_only_refuses_a_tls12_client(kgate_factory, broker, pki):
+    gw = kgate_factory(broker.bootstrap, port_count=3,
                        env=tls_gateway_env(pki, GATEWAY_SSL_ENABLED_PROTOCOLS="TLSv1.3"))
     require_gateway(gw, "GATEWAY_SSL_ENABLED_PROTOCOLS")
     old = tls_probe(gw.port_start, ca=pki.ca, max_version=ssl.TLSVersion.TLSv1_2)
@@ -109,32 +109,32 @@ def test_tls13_only_refuses_a_tls12_client(kgate_factory, tansu, pki):
     assert new.ok and new.version == "TLSv1.3", new
     # librdkafka has no setting for a maximum TLS version, so it only serves as the positive control:
     # it negotiates TLS 1.3 and works against the TLS 1.3-only gateway.
-    topic = tansu.create_topic(partitions=1)
+    topic = broker.create_topic(partitions=1)
     ck_produce(gw.bootstrap, topic, 10, **ck_tls(pki))
     assert len(ck_consume(gw.bootstrap, topic, 10, timeout=30, **ck_tls(pki))) == 10
 
 
-def _refused(kgate_factory, tansu, env):
-    gw = kgate_factory(tansu.bootstrap, port_count=3, env=env, wait=False)
+def _refused(kgate_factory, broker, env):
+    gw = kgate_factory(broker.bootstrap, port_count=3, env=env, wait=False)
     require_gateway(gw, "configuration errors")
     return wait_exit(gw)
 
 
-def test_jks_key_store_is_a_startup_error(kgate_factory, tansu, pki):
-    rc, log = _refused(kgate_factory, tansu, tls_gateway_env(pki, GATEWAY_SSL_KEY_STORE_TYPE="JKS"))
+def test_jks_key_store_is_a_startup_error(kgate_factory, broker, pki):
+    rc, log = _refused(kgate_factory, broker, tls_gateway_env(pki, GATEWAY_SSL_KEY_STORE_TYPE="JKS"))
     assert rc not in (None, 0), f"kgate accepted a JKS key store (rc={rc}):\n{log[-2000:]}"
     assert "GATEWAY_SSL_KEY_STORE_TYPE" in log, log[-2000:]
     assert "keytool" in log and "openssl" in log, f"no conversion commands:\n{log[-2000:]}"
 
 
-def test_pkcs12_key_store_is_a_startup_error(kgate_factory, tansu, pki):
-    rc, log = _refused(kgate_factory, tansu, tls_gateway_env(pki, GATEWAY_SSL_KEY_STORE_TYPE="PKCS12"))
+def test_pkcs12_key_store_is_a_startup_error(kgate_factory, broker, pki):
+    rc, log = _refused(kgate_factory, broker, tls_gateway_env(pki, GATEWAY_SSL_KEY_STORE_TYPE="PKCS12"))
     assert rc not in (None, 0), f"kgate accepted a PKCS12 key store (rc={rc})"
     assert "GATEWAY_SSL_KEY_STORE_TYPE" in log and "openssl" in log, log[-2000:]
 
 
-def test_key_password_is_a_startup_error(kgate_factory, tansu, pki):
-    rc, log = _refused(kgate_factory, tansu, tls_gateway_env(pki, GATEWAY_SSL_KEY_PASSWORD="hunter2"))
+def test_key_password_is_a_startup_error(kgate_factory, broker, pki):
+    rc, log = _refused(kgate_factory, broker, tls_gateway_env(pki, GATEWAY_SSL_KEY_PASSWORD="hunter2"))
     assert rc not in (None, 0), f"kgate accepted GATEWAY_SSL_KEY_PASSWORD (rc={rc})"
     assert "GATEWAY_SSL_KEY_PASSWORD" in log, log[-2000:]
     assert "openssl pkey" in log, f"no decryption hint:\n{log[-2000:]}"

@@ -19,8 +19,8 @@ BOB_DN = "CN=bob,O=other"
 RULES = "RULE:^CN=([a-z]+),OU=eng,.*$/$1/U,DEFAULT"
 
 
-def _gateway(kgate_factory, tansu, pki, **env):
-    gw = kgate_factory(tansu.bootstrap, port_count=3,
+def _gateway(kgate_factory, broker, pki, **env):
+    gw = kgate_factory(broker.bootstrap, port_count=3,
                        env=tls_gateway_env(pki, GATEWAY_SSL_TRUST_STORE_PATH=pki.ca.crt, **env))
     require_gateway(gw, "mutual TLS")
     return gw
@@ -53,8 +53,8 @@ def _handshake_metric(gw):
     return out
 
 
-def test_required_rejects_missing_untrusted_and_expired_certificates(kgate_factory, tansu, pki):
-    gw = _gateway(kgate_factory, tansu, pki, GATEWAY_SSL_CLIENT_AUTH="REQUIRED")
+def test_required_rejects_missing_untrusted_and_expired_certificates(kgate_factory, broker, pki):
+    gw = _gateway(kgate_factory, broker, pki, GATEWAY_SSL_CLIENT_AUTH="REQUIRED")
     for who, client in [("no certificate", None), ("untrusted CA", pki.mallory), ("expired", pki.expired)]:
         p = tls_probe(gw.port_start, ca=pki.ca, client=client)
         assert not p.ok, f"REQUIRED accepted a client with {who}: {p}"
@@ -65,9 +65,9 @@ def test_required_rejects_missing_untrusted_and_expired_certificates(kgate_facto
     assert not any("mallory" in l or "CN=expired" in l for l in _principal_lines(gw)), _principal_lines(gw)
 
 
-def test_required_alice_produces_and_consumes(kgate_factory, tansu, pki):
-    gw = _gateway(kgate_factory, tansu, pki, GATEWAY_SSL_CLIENT_AUTH="REQUIRE")  # Kafka's spelling
-    topic = tansu.create_topic(partitions=3)
+def test_required_alice_produces_and_consumes(kgate_factory, broker, pki):
+    gw = _gateway(kgate_factory, broker, pki, GATEWAY_SSL_CLIENT_AUTH="REQUIRE")  # Kafka's spelling
+    topic = broker.create_topic(partitions=3)
     conf = ck_tls(pki, client=pki.alice)
     ck_produce(gw.bootstrap, topic, 1000, partitions=3, **conf)
     check_indexed(ck_consume(gw.bootstrap, topic, 1000, timeout=60, **conf), 1000, 3)
@@ -76,8 +76,8 @@ def test_required_alice_produces_and_consumes(kgate_factory, tansu, pki):
     assert metric.get(ALICE_DN, 0) >= 1, f"kgate_tls_handshakes_total: {metric}"
 
 
-def test_mapping_rules(kgate_factory, tansu, pki):
-    gw = _gateway(kgate_factory, tansu, pki, GATEWAY_SSL_CLIENT_AUTH="REQUIRED",
+def test_mapping_rules(kgate_factory, broker, pki):
+    gw = _gateway(kgate_factory, broker, pki, GATEWAY_SSL_CLIENT_AUTH="REQUIRED",
                   GATEWAY_SSL_PRINCIPAL_MAPPING_RULES=RULES)
     a = tls_probe(gw.port_start, ca=pki.ca, client=pki.alice)
     b = tls_probe(gw.port_start, ca=pki.ca, client=pki.bob)
@@ -90,8 +90,8 @@ def test_mapping_rules(kgate_factory, tansu, pki):
     assert ALICE_DN not in metric, metric
 
 
-def test_requested_accepts_anonymous_but_not_invalid_certificates(kgate_factory, tansu, pki):
-    gw = _gateway(kgate_factory, tansu, pki, GATEWAY_SSL_CLIENT_AUTH="REQUESTED")
+def test_requested_accepts_anonymous_but_not_invalid_certificates(kgate_factory, broker, pki):
+    gw = _gateway(kgate_factory, broker, pki, GATEWAY_SSL_CLIENT_AUTH="REQUESTED")
     anon = tls_probe(gw.port_start, ca=pki.ca)
     assert anon.ok, f"REQUESTED rejected a client without a certificate: {anon}"
     assert _has_principal(gw, "ANONYMOUS"), _principal_lines(gw)
@@ -104,14 +104,14 @@ def test_requested_accepts_anonymous_but_not_invalid_certificates(kgate_factory,
     metric = _handshake_metric(gw)
     assert metric.get("ANONYMOUS", 0) >= 1 and metric.get(ALICE_DN, 0) >= 1, metric
     # librdkafka without a certificate works end to end.
-    topic = tansu.create_topic(partitions=1)
+    topic = broker.create_topic(partitions=1)
     ck_produce(gw.bootstrap, topic, 100, **ck_tls(pki))
     assert len(ck_consume(gw.bootstrap, topic, 100, timeout=30, **ck_tls(pki))) == 100
 
 
-def test_none_ignores_client_certificates(kgate_factory, tansu, pki):
+def test_none_ignores_client_certificates(kgate_factory, broker, pki):
     """Default NONE: no certificate is requested, so every client is ANONYMOUS."""
-    gw = kgate_factory(tansu.bootstrap, port_count=3, env=tls_gateway_env(pki))
+    gw = kgate_factory(broker.bootstrap, port_count=3, env=tls_gateway_env(pki))
     require_gateway(gw, "TLS principals")
     p = tls_probe(gw.port_start, ca=pki.ca, client=pki.mallory)
     assert p.ok, p
@@ -120,10 +120,10 @@ def test_none_ignores_client_certificates(kgate_factory, tansu, pki):
 
 
 @pytest.mark.parametrize("auth", ["REQUIRED", "REQUESTED"])
-def test_client_auth_without_trust_store_is_a_startup_error(kgate_factory, tansu, pki, auth):
+def test_client_auth_without_trust_store_is_a_startup_error(kgate_factory, broker, pki, auth):
     from conftest import wait_exit
 
-    gw = kgate_factory(tansu.bootstrap, port_count=3, wait=False,
+    gw = kgate_factory(broker.bootstrap, port_count=3, wait=False,
                        env=tls_gateway_env(pki, GATEWAY_SSL_CLIENT_AUTH=auth))
     require_gateway(gw, "configuration errors")
     rc, log = wait_exit(gw)

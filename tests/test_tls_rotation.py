@@ -69,18 +69,18 @@ def _consume(consumer, want, timeout=60):
     return out
 
 
-def test_rotation_keeps_connections_and_serves_the_new_certificate(kgate_factory, tansu, pki, tmp_path):
+def test_rotation_keeps_connections_and_serves_the_new_certificate(kgate_factory, broker, pki, tmp_path):
     store = tmp_path / "server-store.pem"
     store.write_bytes(Path(pki.server.pem).read_bytes())
     both_cas = tmp_path / "both-cas.pem"
     both_cas.write_bytes(Path(pki.ca.crt).read_bytes() + Path(pki.new_ca.crt).read_bytes())
-    gw = kgate_factory(tansu.bootstrap, port_count=3,
+    gw = kgate_factory(broker.bootstrap, port_count=3,
                        env=tls_gateway_env(pki, GATEWAY_SSL_KEY_STORE_PATH=store, GATEWAY_SSL_RELOAD_INTERVAL_MS=500))
     require_gateway(gw, "certificate reload")
     port = gw.port_start
     assert _served_serial(port, pki.ca) == pki.server.serial
 
-    topic = tansu.create_topic(partitions=PARTITIONS)
+    topic = broker.create_topic(partitions=PARTITIONS)
     tls = {"security.protocol": "SSL", "ssl.ca.location": str(both_cas)}
     ck_produce(gw.bootstrap, topic, HALF, partitions=PARTITIONS, **tls)
     consumer = ck_consumer(gw.bootstrap, **tls)
@@ -121,12 +121,12 @@ def test_rotation_keeps_connections_and_serves_the_new_certificate(kgate_factory
         consumer.close()
 
 
-def test_trust_store_rotation_applies_to_new_connections(kgate_factory, tansu, pki, tmp_path):
+def test_trust_store_rotation_applies_to_new_connections(kgate_factory, broker, pki, tmp_path):
     """REQUIRED client auth; the trust store switches from the test CA to the untrusted one:
     alice (test CA) can no longer connect, mallory (untrusted CA) now can."""
     trust = tmp_path / "trust.pem"
     trust.write_bytes(Path(pki.ca.crt).read_bytes())
-    gw = kgate_factory(tansu.bootstrap, port_count=3,
+    gw = kgate_factory(broker.bootstrap, port_count=3,
                        env=tls_gateway_env(pki, GATEWAY_SSL_CLIENT_AUTH="REQUIRED", GATEWAY_SSL_TRUST_STORE_PATH=trust,
                                            GATEWAY_SSL_RELOAD_INTERVAL_MS=500))
     require_gateway(gw, "certificate reload")

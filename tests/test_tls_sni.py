@@ -41,10 +41,10 @@ def resolve_test_names(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
 
-def _sni_gateway(kgate_factory, tansu, pki, **env):
+def _sni_gateway(kgate_factory, broker, pki, **env):
     base = dict(GATEWAY_ROUTING_MECHANISM="host", GATEWAY_ADVERTISED_HOST=DOMAIN)
     base.update(env)
-    gw = kgate_factory(tansu.bootstrap, port_count=3, env=tls_gateway_env(pki, **base))
+    gw = kgate_factory(broker.bootstrap, port_count=3, env=tls_gateway_env(pki, **base))
     require_gateway(gw, "SNI routing")
     return gw
 
@@ -83,10 +83,10 @@ def kp_round_trip(bootstrap, topic, pki):
     return brokers
 
 
-def test_kafka_python_through_the_sni_port(kgate_factory, tansu, pki, resolve_test_names):
-    gw = _sni_gateway(kgate_factory, tansu, pki)
+def test_kafka_python_through_the_sni_port(kgate_factory, broker, pki, resolve_test_names):
+    gw = _sni_gateway(kgate_factory, broker, pki)
     sni_port = gw.port_start  # GATEWAY_SNI_PORT defaults to GATEWAY_PORT_START
-    topic = tansu.create_topic(partitions=PARTITIONS)
+    topic = broker.create_topic(partitions=PARTITIONS)
     brokers = kp_round_trip(f"{DOMAIN}:{sni_port}", topic, pki)
     assert brokers == [(111, f"broker111.{DOMAIN}", sni_port)], brokers
     # The raw Metadata answers, asked under the bootstrap name and under the broker's own name.
@@ -98,8 +98,8 @@ def test_kafka_python_through_the_sni_port(kgate_factory, tansu, pki, resolve_te
         socket.create_connection((HOST, gw.port_start + 1), timeout=2).close()
 
 
-def test_unknown_sni_names_are_refused_and_logged(kgate_factory, tansu, pki):
-    gw = _sni_gateway(kgate_factory, tansu, pki)
+def test_unknown_sni_names_are_refused_and_logged(kgate_factory, broker, pki):
+    gw = _sni_gateway(kgate_factory, broker, pki)
     ok = tls_probe(gw.port_start, ca=pki.ca, server_hostname=f"broker111.{DOMAIN}")
     assert ok.ok, f"the known broker name was refused: {ok}"
     for name in (f"nope.{DOMAIN}", f"broker999.{DOMAIN}"):
@@ -110,17 +110,17 @@ def test_unknown_sni_names_are_refused_and_logged(kgate_factory, tansu, pki):
         assert any("SNI" in l for l in lines), lines
 
 
-def test_host_routing_with_a_custom_prefix_and_separator(kgate_factory, tansu, pki, resolve_test_names):
-    gw = _sni_gateway(kgate_factory, tansu, pki, GATEWAY_ADVERTISED_HOST_PREFIX="b", GATEWAY_SNI_HOST_SEPARATOR="-",
+def test_host_routing_with_a_custom_prefix_and_separator(kgate_factory, broker, pki, resolve_test_names):
+    gw = _sni_gateway(kgate_factory, broker, pki, GATEWAY_ADVERTISED_HOST_PREFIX="b", GATEWAY_SNI_HOST_SEPARATOR="-",
                       GATEWAY_ADVERTISED_HOST=f"x.{DOMAIN}")
     # b111-x.kafka.test is covered by *.kafka.test
     assert tls_metadata(gw.port_start, pki, f"x.{DOMAIN}") == [(111, f"b111-x.{DOMAIN}", gw.port_start)]
     assert tls_probe(gw.port_start, ca=pki.ca, server_hostname=f"b111-x.{DOMAIN}").ok
 
 
-def test_port_and_sni_listeners_together(kgate_factory, tansu, pki, resolve_test_names):
+def test_port_and_sni_listeners_together(kgate_factory, broker, pki, resolve_test_names):
     sni_port = free_port()
-    gw = kgate_factory(tansu.bootstrap, port_count=3,
+    gw = kgate_factory(broker.bootstrap, port_count=3,
                        env=tls_gateway_env(pki, GATEWAY_ROUTING_MECHANISM="port", GATEWAY_SNI_PORT=sni_port,
                                            GATEWAY_ADVERTISED_HOST=DOMAIN))
     require_gateway(gw, "SNI routing")
@@ -128,9 +128,9 @@ def test_port_and_sni_listeners_together(kgate_factory, tansu, pki, resolve_test
     sni_view = [(111, f"broker111.{DOMAIN}", sni_port)]
     assert tls_metadata(gw.port_start, pki, DOMAIN) == port_view
     assert tls_metadata(sni_port, pki, DOMAIN) == sni_view
-    topic = tansu.create_topic(partitions=PARTITIONS)
+    topic = broker.create_topic(partitions=PARTITIONS)
     assert kp_round_trip(f"{DOMAIN}:{gw.port_start}", topic, pki) == port_view
-    topic2 = tansu.create_topic(partitions=PARTITIONS)
+    topic2 = broker.create_topic(partitions=PARTITIONS)
     assert kp_round_trip(f"{DOMAIN}:{sni_port}", topic2, pki) == sni_view
 
 
@@ -148,11 +148,11 @@ print(json.dumps({"records": [[p, o, k.decode(), v.decode()] for p, o, k, v in r
 """
 
 
-def test_librdkafka_through_the_sni_port(kgate_factory, tansu, pki, tmp_path):
+def test_librdkafka_through_the_sni_port(kgate_factory, broker, pki, tmp_path):
     unshare = shutil.which("unshare")
     assert unshare and os.geteuid() == 0, "needs unshare(1) and root for a private mount namespace"
-    gw = _sni_gateway(kgate_factory, tansu, pki)
-    topic = tansu.create_topic(partitions=PARTITIONS)
+    gw = _sni_gateway(kgate_factory, broker, pki)
+    topic = broker.create_topic(partitions=PARTITIONS)
     hosts = tmp_path / "hosts"
     hosts.write_text(f"127.0.0.1 localhost {DOMAIN} broker111.{DOMAIN}\n")
     script = tmp_path / "client.py"
