@@ -87,6 +87,10 @@ enum Stage {
     Handshake,
     First,
     Final,
+    /// OAUTHBEARER: the broker answered the token with an error challenge (RFC 7628 3.2.2,
+    /// e.g. `{"status":"invalid_token"}`); kgate has sent the `%x01` that ends the exchange and
+    /// waits for the broker's failure.
+    OAuthError(String),
     Done,
 }
 
@@ -132,15 +136,23 @@ impl SaslExchange {
                 let first = self.first_message()?;
                 self.authenticate(first)
             }
-            Stage::First | Stage::Final => {
+            Stage::First | Stage::Final | Stage::OAuthError(_) => {
                 let answer: SaslAuthenticateResponse = decode(body, AUTHENTICATE_VERSION)?;
-                if answer.error_code != 0 {
+                let server_error = match &self.stage {
+                    Stage::OAuthError(detail) => Some(detail.clone()),
+                    _ => None,
+                };
+                if answer.error_code != 0 || server_error.is_some() {
+                    let message = answer
+                        .error_message
+                        .unwrap_or_else(|| format!("error {}", answer.error_code));
                     return Err(format!(
                         "the broker refused kgate's credentials ({}): {}",
                         self.creds.mechanism(),
-                        answer
-                            .error_message
-                            .unwrap_or_else(|| format!("error {}", answer.error_code))
+                        match server_error {
+                            Some(detail) => format!("{detail} ({message})"),
+                            None => message,
+                        }
                     ));
                 }
                 match (&self.stage, self.scram.as_mut()) {
@@ -155,6 +167,16 @@ impl SaslExchange {
                         Ok(Step::Done {
                             session_lifetime_ms: answer.session_lifetime_ms,
                         })
+                    }
+                    // OAUTHBEARER succeeds with an empty answer; anything else is the server's
+                    // error, which the client acknowledges with a lone %x01 (RFC 7628 3.2.2).
+                    (Stage::First, None)
+                        if matches!(*self.creds, BackendCredentials::OAuthBearer { .. })
+                            && !answer.auth_bytes.is_empty() =>
+                    {
+                        let detail = String::from_utf8_lossy(&answer.auth_bytes).into_owned();
+                        self.stage = Stage::OAuthError(detail);
+                        self.authenticate(vec![0x01])
                     }
                     _ => {
                         self.stage = Stage::Done;

@@ -153,3 +153,78 @@ fn jaas_credentials_are_read() {
         "{err}"
     );
 }
+
+fn oauth_creds() -> std::sync::Arc<BackendCredentials> {
+    std::sync::Arc::new(BackendCredentials::OAuthBearer {
+        token: RwLock::new(Some(Secret::from("header.payload.signature"))),
+    })
+}
+
+/// Handshake accepted, token sent: the SaslAuthenticate request's correlation id and bytes.
+fn oauth_token_sent(exchange: &mut SaslExchange) -> (i32, Vec<u8>) {
+    let ok = SaslHandshakeResponse {
+        error_code: 0,
+        mechanisms: vec!["OAUTHBEARER".into()],
+    };
+    let Step::Send(auth) = exchange.on_response(&response(-1_000_000, 1, &ok)).unwrap() else {
+        panic!("the token goes out after the handshake")
+    };
+    let (header, body) = request_body(&auth);
+    let bytes = SaslAuthenticateRequest::decode_body(&body, 1)
+        .unwrap()
+        .auth_bytes;
+    (header.correlation_id, bytes)
+}
+
+#[test]
+fn oauthbearer_succeeds_on_an_empty_answer() {
+    let (mut exchange, _) = SaslExchange::start(oauth_creds()).unwrap();
+    let (cid, sent) = oauth_token_sent(&mut exchange);
+    assert_eq!(sent, b"n,,\x01auth=Bearer header.payload.signature\x01\x01");
+    let done = SaslAuthenticateResponse {
+        session_lifetime_ms: 60_000,
+        ..Default::default()
+    };
+    let step = exchange.on_response(&response(cid, 1, &done)).unwrap();
+    assert!(matches!(
+        step,
+        Step::Done {
+            session_lifetime_ms: 60_000
+        }
+    ));
+}
+
+/// Kafka answers a token it rejects with error 0 and a JSON error challenge (RFC 7628 3.2.2);
+/// only after the client's %x01 does it fail the exchange. That first answer is no success.
+#[test]
+fn oauthbearer_error_challenge_is_acknowledged_and_fails() {
+    let (mut exchange, _) = SaslExchange::start(oauth_creds()).unwrap();
+    let (cid, _) = oauth_token_sent(&mut exchange);
+    let challenge = SaslAuthenticateResponse {
+        auth_bytes: br#"{"status":"invalid_token"}"#.to_vec(),
+        ..Default::default()
+    };
+    let Step::Send(ack) = exchange.on_response(&response(cid, 1, &challenge)).unwrap() else {
+        panic!("an error challenge is not the end of the exchange")
+    };
+    let (header, body) = request_body(&ack);
+    assert_eq!(header.api_key, 36);
+    assert_eq!(
+        SaslAuthenticateRequest::decode_body(&body, 1)
+            .unwrap()
+            .auth_bytes,
+        [0x01]
+    );
+    let failed = SaslAuthenticateResponse {
+        error_code: 58,
+        error_message: Some("Authentication failed during authentication due to invalid credentials with SASL mechanism OAUTHBEARER".into()),
+        ..Default::default()
+    };
+    let err = exchange
+        .on_response(&response(header.correlation_id, 1, &failed))
+        .unwrap_err();
+    assert!(
+        err.contains("invalid_token") && err.contains("OAUTHBEARER") && !err.contains("signature"),
+        "{err}"
+    );
+}
