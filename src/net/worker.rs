@@ -18,6 +18,7 @@ use crate::proxy::connection::{Close, Connection};
 use crate::proxy::listener::ListenerKind;
 use crate::proxy::shared::Shared;
 use crate::proxy::upstream::Upstream;
+use crate::routing::address_book::Brokers;
 
 /// How often timeouts and shutdown progress are checked when no event arrives.
 const TICK: Duration = Duration::from_millis(200);
@@ -303,7 +304,7 @@ impl Worker {
         self.release_count();
         self.shared.metrics.connection_closed();
         match &why {
-            Close::ClientClosed | Close::Shutdown => {
+            Close::ClientClosed | Close::Shutdown | Close::BrokerBack(_) => {
                 log::info!("connection from {} closed: {why}", conn.peer)
             }
             Close::Idle => {
@@ -339,11 +340,9 @@ impl Worker {
                 // Host routing: still waiting for the client's TLS handshake to name a broker.
                 None => Some(conn.accepted),
             };
-            if conn
-                .broker_id()
-                .is_some_and(|id| !brokers.by_id.contains_key(&id))
-            {
-                expired.push((slot, Close::BrokerGone));
+            let attached = conn.upstream.as_ref().map(|up| up.broker_id);
+            if let Some(why) = membership_close(conn.listener, attached, &brokers) {
+                expired.push((slot, why));
             } else if connecting_since
                 .is_some_and(|t| now.duration_since(t) > settings.connect_timeout)
             {
@@ -391,5 +390,90 @@ impl Worker {
             }
         }
         self.slots.iter().all(Option::is_none)
+    }
+}
+
+/// Whether the cluster's broker list ends a connection that came in on `listener` and is
+/// attached to a broker (`attached`: `Some(Some(id))` broker id, `Some(None)` any broker, `None`
+/// not attached yet): its broker left the cluster; or the broker its port stands for is known
+/// again while the connection, opened when that broker was away, is served by another broker as
+/// a bootstrap connection. A client that took that port for the broker would otherwise keep
+/// sending the broker's requests to another one (librdkafka 2.0 does: NOT_LEADER until its
+/// messages time out).
+fn membership_close(
+    listener: ListenerKind,
+    attached: Option<Option<i32>>,
+    brokers: &Brokers,
+) -> Option<Close> {
+    match (listener, attached?) {
+        (_, Some(id)) if !brokers.by_id.contains_key(&id) => Some(Close::BrokerGone),
+        (
+            ListenerKind::Port {
+                broker_id: Some(id),
+            },
+            None,
+        ) if brokers.by_id.contains_key(&id) => Some(Close::BrokerBack(id)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::routing::address_book::BrokerAddress;
+
+    fn brokers(ids: &[i32]) -> Brokers {
+        let mut b = Brokers::default();
+        for &id in ids {
+            let port = u16::try_from(9090 + id).unwrap_or(9092);
+            b.by_id.insert(
+                id,
+                BrokerAddress {
+                    host: "127.0.0.1".into(),
+                    port,
+                },
+            );
+        }
+        b
+    }
+
+    fn port_of(id: i32) -> ListenerKind {
+        ListenerKind::Port {
+            broker_id: Some(id),
+        }
+    }
+
+    #[test]
+    fn a_connection_to_a_broker_that_left_closes() {
+        let away = brokers(&[1, 3]);
+        assert!(matches!(
+            membership_close(port_of(2), Some(Some(2)), &away),
+            Some(Close::BrokerGone)
+        ));
+        assert!(matches!(
+            membership_close(ListenerKind::Sni, Some(Some(2)), &away),
+            Some(Close::BrokerGone)
+        ));
+        assert!(membership_close(port_of(2), Some(Some(2)), &brokers(&[1, 2, 3])).is_none());
+    }
+
+    #[test]
+    fn a_stand_in_connection_closes_when_its_ports_broker_is_back() {
+        // Opened on broker 2's port while broker 2 was away: served by any broker meanwhile.
+        assert!(membership_close(port_of(2), Some(None), &brokers(&[1, 3])).is_none());
+        assert!(matches!(
+            membership_close(port_of(2), Some(None), &brokers(&[1, 2, 3])),
+            Some(Close::BrokerBack(2))
+        ));
+    }
+
+    #[test]
+    fn bootstrap_connections_and_unattached_ones_stay() {
+        let all = brokers(&[1, 2, 3]);
+        let spare = ListenerKind::Port { broker_id: None };
+        assert!(membership_close(spare, Some(None), &all).is_none());
+        assert!(membership_close(ListenerKind::Sni, Some(None), &all).is_none());
+        assert!(membership_close(port_of(2), None, &all).is_none());
+        assert!(membership_close(port_of(2), None, &brokers(&[1])).is_none());
     }
 }

@@ -66,6 +66,9 @@ pub enum Close {
     Shutdown,
     /// The cluster no longer lists the broker this connection is for.
     BrokerGone,
+    /// The broker this port stands for is back, but another broker served the connection while
+    /// it was away; closed so that the client reconnects to the right one.
+    BrokerBack(i32),
     /// A TLS ClientHello arrived on a plaintext listener.
     TlsOnPlaintext,
     /// Host routing could not pick a broker.
@@ -90,6 +93,10 @@ impl std::fmt::Display for Close {
             Self::ConnectTimeout => write!(f, "broker did not accept the connection in time"),
             Self::Shutdown => write!(f, "gateway shutting down"),
             Self::BrokerGone => write!(f, "the broker left the cluster"),
+            Self::BrokerBack(id) => write!(
+                f,
+                "broker {id} is back; another broker served this connection on its port meanwhile"
+            ),
             Self::TlsOnPlaintext => write!(
                 f,
                 "the client is using TLS against a plaintext listener (set GATEWAY_SECURITY_PROTOCOL=SSL, or use a plaintext client)"
@@ -147,6 +154,9 @@ pub struct Connection {
     pending_failure: Option<(Instant, Vec<u8>, String)>,
     /// Close once everything queued for the client has been written.
     close_when_flushed: Option<String>,
+    /// The client closed its side: nothing more is read from or written to it, and the
+    /// connection closes once the requests it sent before are written to the broker.
+    client_eof: bool,
     delegated: DelegatedSasl,
     client_in: ByteQueue,
     client_out: ByteQueue,
@@ -184,6 +194,7 @@ impl Connection {
             },
             pending_failure: None,
             close_when_flushed: None,
+            client_eof: false,
             delegated: DelegatedSasl::default(),
             client_in: ByteQueue::default(),
             client_out: ByteQueue::default(),
@@ -194,9 +205,12 @@ impl Connection {
         }
     }
 
-    /// Attach the broker connection; requests read so far are already queued for it.
+    /// Attach the broker connection; requests read before it wait in `client_in` (host routing)
+    /// or are already queued for it.
     pub fn attach_upstream(&mut self, upstream: Upstream) {
         self.upstream = Some(upstream);
+        // Frames that waited for the route are handled by the next pump's read attempt.
+        self.client_ready.readable = true;
     }
 
     /// The broker this connection is for, if one.
@@ -242,8 +256,9 @@ impl Connection {
         }
         self.start_upstream_auth()?;
         loop {
-            let mut progress =
-                flush_tls(&mut self.client, &mut self.client_ready).map_err(Close::ClientError)?;
+            let mut progress = !self.client_eof
+                && flush_tls(&mut self.client, &mut self.client_ready)
+                    .map_err(Close::ClientError)?;
             progress |= self.read_client()?;
             self.after_client_handshake()?;
             if let Some(up) = self.upstream.as_mut().filter(|u| u.connected) {
@@ -251,10 +266,14 @@ impl Connection {
                     flush_tls(&mut up.transport, &mut up.ready).map_err(Close::UpstreamError)?;
             }
             self.start_upstream_auth()?;
+            progress |= self.release_held_requests()?;
             progress |= self.write_upstream()?;
             progress |= self.read_upstream()?;
             progress |= self.write_client()?;
             if !progress {
+                if self.client_eof && self.upstream_flushed() {
+                    return Err(Close::ClientClosed);
+                }
                 if let Some(reason) = &self.close_when_flushed {
                     if self.client_out.is_empty() && !self.client.has_pending_output() {
                         return Err(Close::Authentication(reason.clone()));
@@ -292,7 +311,11 @@ impl Connection {
     }
 
     fn read_client(&mut self) -> Result<bool, Close> {
-        if !self.client_ready.readable || self.draining || self.upstream_out.len() >= QUEUE_CAP {
+        if self.client_eof
+            || !self.client_ready.readable
+            || self.draining
+            || self.upstream_out.len() >= QUEUE_CAP
+        {
             return Ok(false);
         }
         let before = self.client_in.len();
@@ -303,12 +326,36 @@ impl Connection {
             .map_err(Close::ClientError)?;
         match outcome {
             IoOutcome::WouldBlock => self.client_ready.readable = false,
-            IoOutcome::Closed => return Err(Close::ClientClosed),
+            IoOutcome::Closed => return self.client_closed(),
             IoOutcome::LimitReached => {}
         }
         let got = self.client_in.len() - before;
         self.handle_requests()?;
         Ok(got > 0)
+    }
+
+    /// The client closed its side. A Kafka broker still serves the requests a client sent before
+    /// closing, and clients rely on it: a producer with acks=0 writes its last Produce and closes
+    /// at once. So the complete requests read so far still go to the broker (the broker
+    /// connection may still be opening), and only then does the connection close.
+    fn client_closed(&mut self) -> Result<bool, Close> {
+        self.handle_requests()?;
+        if self.upstream_flushed() {
+            return Err(Close::ClientClosed);
+        }
+        self.client_eof = true;
+        self.client_ready.readable = false;
+        Ok(true)
+    }
+
+    /// Nothing of the client's requests is left to write to the broker: none queued, none held
+    /// in the client's queue while kgate renews its broker session.
+    fn upstream_flushed(&self) -> bool {
+        self.upstream_out.is_empty()
+            && self.upstream.as_ref().is_none_or(|up| {
+                let held = up.renewing() && !self.client_in.is_empty();
+                !up.transport.has_pending_output() && !held
+            })
     }
 
     fn read_upstream(&mut self) -> Result<bool, Close> {
@@ -331,12 +378,25 @@ impl Connection {
             .map_err(Close::UpstreamError)?;
         match outcome {
             IoOutcome::WouldBlock => up.ready.readable = false,
-            IoOutcome::Closed => return Err(Close::UpstreamClosed),
+            IoOutcome::Closed => {
+                // The answers that came with the close still go to the client: Kafka answers a
+                // failed SaslAuthenticate and closes the connection right after it.
+                self.handle_responses()?;
+                self.flush_client_now();
+                return Err(Close::UpstreamClosed);
+            }
             IoOutcome::LimitReached => {}
         }
         let got = self.upstream_in.len() - before;
         self.handle_responses()?;
         Ok(got > 0)
+    }
+
+    /// Before a close: write what is queued for the client, as far as its socket takes it now.
+    fn flush_client_now(&mut self) {
+        if self.client_out.write_to(&mut self.client).is_ok() {
+            let _ = self.client.flush_pending();
+        }
     }
 
     fn write_upstream(&mut self) -> Result<bool, Close> {
@@ -365,7 +425,7 @@ impl Connection {
     }
 
     fn write_client(&mut self) -> Result<bool, Close> {
-        if !self.client_ready.writable || self.client_out.is_empty() {
+        if self.client_eof || !self.client_ready.writable || self.client_out.is_empty() {
             return Ok(false);
         }
         let before = self.client_out.len();
@@ -381,6 +441,12 @@ impl Connection {
 
     /// Take every complete request frame from the client's queue and route it.
     fn handle_requests(&mut self) -> Result<(), Close> {
+        // A host-routed client is served only once its SNI name has been checked (`sni_route`,
+        // run by the worker after each pump): until then its frames wait in `client_in`, so a
+        // name that is refused never gets a local answer (ApiVersions, SASL) first.
+        if self.listener == ListenerKind::Sni && self.upstream.is_none() {
+            return Ok(());
+        }
         let max = if self.auth.is_authenticated() {
             self.shared.settings.max_frame_bytes
         } else {
@@ -400,6 +466,10 @@ impl Connection {
         loop {
             if self.pending_failure.is_some() || self.close_when_flushed.is_some() {
                 // A failed authentication ends the connection: nothing more is read.
+                return Ok(());
+            }
+            if self.upstream.as_ref().is_some_and(Upstream::renewing) {
+                // Held in the client's queue until kgate's session with the broker is renewed.
                 return Ok(());
             }
             let frame = match split_frame(self.client_in.as_slice(), max) {
@@ -449,6 +519,17 @@ impl Connection {
             self.client_in.consume(len);
             self.release_local_answers();
         }
+    }
+
+    /// Requests held while kgate renewed its broker session go on once it is done; true if any
+    /// did.
+    fn release_held_requests(&mut self) -> Result<bool, Close> {
+        if self.client_in.is_empty() || self.upstream.as_ref().is_some_and(Upstream::renewing) {
+            return Ok(false);
+        }
+        let before = self.client_in.len();
+        self.handle_requests()?;
+        Ok(self.client_in.len() < before)
     }
 
     /// Take every complete response frame from the broker's queue, match it with the head of
@@ -714,3 +795,7 @@ fn check_rewritable(shared: &Shared, api_key: i16, version: i16) -> Result<(), C
         )))
     }
 }
+
+#[cfg(test)]
+#[path = "connection_tests.rs"]
+mod tests;

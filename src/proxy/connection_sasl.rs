@@ -153,31 +153,32 @@ impl Connection {
             .clone()
             .unwrap_or_else(|| "unknown".into());
         self.delegated.steps += 1;
-        if answer.error_code != 0 {
-            self.shared.metrics.authentication(&mechanism, false);
-            log::warn!(
-                "connection from {}: authentication failed for {user} ({mechanism}, delegated): {}",
-                self.peer,
-                answer
-                    .error_message
-                    .as_deref()
-                    .unwrap_or("refused by the cluster")
-            );
-            return;
-        }
-        // SCRAM succeeds on its second round; the other mechanisms on their first.
-        let rounds = if mechanism.starts_with("SCRAM-") {
-            2
-        } else {
-            1
-        };
-        if self.delegated.steps == rounds {
-            self.shared.metrics.authentication(&mechanism, true);
-            log::info!(
-                "connection from {}: authenticated as User:{user} ({mechanism}, delegated)",
-                self.peer
-            );
-            self.principal = Some(user);
+        match delegated_step(
+            &mechanism,
+            self.delegated.steps,
+            answer.error_code,
+            &answer.auth_bytes,
+        ) {
+            DelegatedStep::Continue => {}
+            DelegatedStep::Failed => {
+                self.shared.metrics.authentication(&mechanism, false);
+                log::warn!(
+                    "connection from {}: authentication failed for {user} ({mechanism}, delegated): {}",
+                    self.peer,
+                    answer
+                        .error_message
+                        .as_deref()
+                        .unwrap_or("refused by the cluster")
+                );
+            }
+            DelegatedStep::Authenticated => {
+                self.shared.metrics.authentication(&mechanism, true);
+                log::info!(
+                    "connection from {}: authenticated as User:{user} ({mechanism}, delegated)",
+                    self.peer
+                );
+                self.principal = Some(user);
+            }
         }
     }
 
@@ -225,8 +226,11 @@ impl Connection {
 
     /// Start kgate's own authentication once the broker connection is up.
     pub(super) fn start_upstream_auth(&mut self) -> Result<(), Close> {
-        let drained =
-            self.inflight.is_empty() && self.upstream_in.is_empty() && self.passthrough_left == 0;
+        // Every request sent has its answer: nothing queued, in flight or half read.
+        let drained = self.inflight.is_empty()
+            && self.upstream_out.is_empty()
+            && self.upstream_in.is_empty()
+            && self.passthrough_left == 0;
         let Some(up) = self.upstream.as_mut() else {
             return Ok(());
         };
@@ -294,6 +298,40 @@ impl Connection {
     }
 }
 
+/// What the broker's answer to a relayed SaslAuthenticate means.
+#[derive(Debug, PartialEq, Eq)]
+enum DelegatedStep {
+    /// The exchange goes on (SCRAM's server-first message, an OAUTHBEARER error challenge).
+    Continue,
+    /// The broker refused the client.
+    Failed,
+    /// The broker accepted the client.
+    Authenticated,
+}
+
+/// The meaning of the broker's `step`-th answer (from 1) in a relayed exchange.
+fn delegated_step(mechanism: &str, step: u32, error_code: i16, auth_bytes: &[u8]) -> DelegatedStep {
+    if error_code != 0 {
+        return DelegatedStep::Failed;
+    }
+    if mechanism == "OAUTHBEARER" && !auth_bytes.is_empty() {
+        // Kafka accepts a token with an empty answer; a non-empty one is its JSON error
+        // (RFC 7628 3.2.2): the client answers %x01 and the broker then fails the exchange.
+        return DelegatedStep::Continue;
+    }
+    // SCRAM succeeds on its second round; the other mechanisms on their first.
+    let rounds = if mechanism.starts_with("SCRAM-") {
+        2
+    } else {
+        1
+    };
+    if step == rounds {
+        DelegatedStep::Authenticated
+    } else {
+        DelegatedStep::Continue
+    }
+}
+
 /// The username a client claims in its first SASL message, for logs and (later) ACLs. Never
 /// the secret: only the identity part is parsed.
 fn claimed_username(mechanism: &str, auth_bytes: &[u8]) -> Option<String> {
@@ -314,3 +352,7 @@ fn claimed_username(mechanism: &str, auth_bytes: &[u8]) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+#[path = "connection_sasl_tests.rs"]
+mod tests;

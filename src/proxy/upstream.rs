@@ -45,15 +45,16 @@ pub enum UpstreamAuth {
     InProgress(SaslExchange),
     /// Authenticated: client requests may flow.
     Done,
-    /// The broker's session is ending (KIP-368): client requests are held until the answers in
-    /// flight have arrived, then kgate authenticates again on the same connection.
+    /// The broker's session is ending (KIP-368): the requests already queued still go out, new
+    /// ones wait in the client's queue; once every answer has arrived, kgate authenticates again
+    /// on the same connection.
     ReauthDue,
 }
 
 impl UpstreamAuth {
-    /// True when client requests may be sent.
+    /// True when queued client requests may be sent.
     pub fn is_open(&self) -> bool {
-        matches!(self, Self::NotNeeded | Self::Done)
+        matches!(self, Self::NotNeeded | Self::Done | Self::ReauthDue)
     }
 }
 
@@ -82,6 +83,16 @@ impl Upstream {
             auth_out: ByteQueue::default(),
             reauth_at: None,
             authenticated_before: false,
+        }
+    }
+
+    /// True while kgate renews its session on this connection (KIP-368): new client requests
+    /// wait, so that the connection drains and no answer interleaves with kgate's exchange.
+    pub fn renewing(&self) -> bool {
+        match self.auth {
+            UpstreamAuth::ReauthDue => true,
+            UpstreamAuth::InProgress(_) => self.authenticated_before,
+            _ => false,
         }
     }
 
