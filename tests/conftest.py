@@ -558,79 +558,9 @@ def wait_log(path, needle, timeout=10.0):
     return False
 
 # --- SASL -----------------------------------------------------------------------------------------
-# The SASL suite (tests/test_sasl_*.py). Helpers that need no process (JWT minting, the JWKS and
-# token endpoint server, admin API calls, raw SASL frames) live in tests/sasl_helpers.py.
-SCRAM_USERS = {"gw": "gw-secret", "alice": "alice-secret", "bob": "bob-secret"}
-
-
-class TansuSasl:
-    """tansu with sqlite storage and `--authentication`: every user of SCRAM_USERS has a
-    SCRAM-SHA-256 and a SCRAM-SHA-512 credential. Users can only be created while the broker runs
-    without --authentication, so it starts plain, creates them, stops and restarts with
-    --authentication on the same sqlite file (scripts/tansu.sh sasl-broker / user)."""
-
-    def __init__(self, log_dir: Path, users=None):
-        self.dir = Path(log_dir)
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
-        self.users = dict(users or SCRAM_USERS)
-        self.env = dict(os.environ, TANSU=tansu_bin())
-        self.proc = None
-        self._start([])
-        try:
-            for name, password in self.users.items():
-                for mech in ("scram256", "scram512"):
-                    out = subprocess.run(
-                        [str(ROOT / "scripts" / "tansu.sh"), "user", str(self.port), name, password, mech],
-                        env=self.env, capture_output=True, text=True, timeout=60)
-                    if out.returncode != 0:
-                        raise RuntimeError(f"tansu user create {name} {mech}: {out.stdout}{out.stderr}")
-        finally:
-            self.proc.stop()
-        self._start(["--authentication"])
-
-    def _start(self, extra):
-        self.proc = Proc("tansu-sasl", [str(ROOT / "scripts" / "tansu.sh"), "sasl-broker", str(self.port),
-                                        str(self.dir)] + extra, self.dir / "tansu.log", env=self.env)
-        try:
-            wait_port(self.port, 60, self.proc.proc, self.proc.log_path)
-        except BaseException:
-            self.proc.kill()
-            raise
-
-    @property
-    def bootstrap(self):
-        return f"{HOST}:{self.port}"
-
-    def ck_conf(self, user="alice", mechanism="SCRAM-SHA-256", password=None):
-        """confluent-kafka settings to talk to this broker directly as `user`."""
-        return {"security.protocol": "SASL_PLAINTEXT", "sasl.mechanisms": mechanism, "sasl.username": user,
-                "sasl.password": self.users[user] if password is None else password}
-
-    def create_topic(self, name=None, partitions=1, timeout=30.0):
-        from confluent_kafka.admin import AdminClient, NewTopic
-
-        name = name or f"t-{uuid.uuid4().hex[:10]}"
-        admin = AdminClient(dict(self.ck_conf("gw"), **{"bootstrap.servers": self.bootstrap}))
-        admin.create_topics([NewTopic(name, partitions, 1)], operation_timeout=timeout)[name].result(timeout)
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            t = admin.list_topics(name, timeout=5).topics.get(name)
-            if t is not None and t.error is None and len(t.partitions) == partitions:
-                return name
-            time.sleep(0.2)
-        raise TimeoutError(f"topic {name} not visible")
-
-    def stop(self):
-        if self.proc:
-            self.proc.stop()
-
-
-@pytest.fixture(scope="module")
-def tansu_sasl(tmp_path_factory):
-    t = TansuSasl(tmp_path_factory.mktemp("tansu-sasl"))
-    yield t
-    t.stop()
+# The SASL suite (tests/test_sasl_*.py, tests/test_kafka_sasl_*.py). Helpers that need no process
+# (JWT minting, the JWKS and token endpoint server, admin API calls, raw SASL frames) live in
+# tests/sasl_helpers.py; Kafka SASL clusters in tests/kafka_sasl_common.py.
 
 
 def fresh_data_dir():
