@@ -10,11 +10,20 @@ if [ ! -d fuzz ]; then
     echo "fuzz/ does not exist" >&2
     exit 1
 fi
-if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+# cargo fuzz needs nightly's sanitizer flags; where rustup cannot fetch nightly, stable with
+# RUSTC_BOOTSTRAP=1 accepts them too.
+if rustup toolchain list | grep -q '^nightly'; then
+    fuzz=(cargo +nightly fuzz)
+else
+    echo "fuzz-smoke: no nightly toolchain, using stable with RUSTC_BOOTSTRAP=1" >&2
+    export RUSTC_BOOTSTRAP=1
+    fuzz=(cargo fuzz)
+fi
+if ! "${fuzz[@]}" --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
 fi
 sh fuzz/seed.sh >/dev/null
-targets=$(cd fuzz && cargo +nightly fuzz list)
+targets=$(cd fuzz && "${fuzz[@]}" list)
 if [ -z "$targets" ]; then
     echo "no fuzz targets in fuzz/" >&2
     exit 1
@@ -25,5 +34,5 @@ for t in $targets; do
     if [ -d "fuzz/regressions/$t" ]; then
         dirs+=("regressions/$t")
     fi
-    (cd fuzz && cargo +nightly fuzz run "$t" "${dirs[@]}" -- -max_total_time="$secs" -rss_limit_mb=2048)
+    (cd fuzz && "${fuzz[@]}" run "$t" "${dirs[@]}" -- -max_total_time="$secs" -rss_limit_mb=2048)
 done
