@@ -112,7 +112,11 @@ class KafkaCluster:
         for node in self.nodes.values():
             (node.dir / "server.properties").write_text(self._properties(node))
         if start:
-            self.start()
+            try:
+                self.start()
+            except BaseException:
+                self.stop(signal.SIGKILL)  # the nodes that did start
+                raise
 
     # --- addresses ---------------------------------------------------------------------------------
     @property

@@ -10,7 +10,6 @@ Besides the expected output, every output (stdout and stderr) must name no broke
 the cluster's listener ports (client, inter-broker, controller) may appear, only kgate's ports
 (gateway mode; with KGATE_E2E_DIRECT=1 the same flows run against the brokers and that check is off).
 """
-import base64
 import re
 import signal
 import uuid
@@ -27,18 +26,9 @@ NODES = (1, 2, 3)
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    # a cluster id whose text does not start with '-' (kafka-storage would take it for an option)
-    c = KafkaCluster(tmp_path_factory.mktemp("kafka-cli"), node_ids=NODES, start=False)
-    while c.cluster_id is None or base64.urlsafe_b64encode(c.cluster_id).startswith(b"-"):
-        c.cluster_id = uuid.uuid4().bytes
-    try:
-        c.start()
-    except BaseException:
-        c.stop(signal.SIGKILL)
-        raise
+    c = KafkaCluster(tmp_path_factory.mktemp("kafka-cli"), node_ids=NODES)
     yield c
-    # SIGKILL: a temporary cluster; a graceful stop of three nodes one at a time takes a minute
-    c.stop(signal.SIGKILL)
+    c.stop(signal.SIGKILL)  # a temporary cluster: nothing of it is needed afterwards
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ What is asserted, per cluster size:
 
 With KGATE_E2E_DIRECT=1 the same tests run against the brokers themselves.
 """
-import base64
 import re
 import signal
 import socket
@@ -45,31 +44,9 @@ PAD = 16
 # --- the clusters and kgate ---------------------------------------------------------------------
 @pytest.fixture(scope="module", params=[(111,), (1, 2, 3)], ids=["kafka1", "kafka3"])
 def cluster(request, tmp_path_factory):
-    c = start_cluster(tmp_path_factory.mktemp("kafka"), request.param)
+    c = KafkaCluster(tmp_path_factory.mktemp("kafka"), node_ids=request.param)
     yield c
-    stop_cluster(c)
-
-
-def start_cluster(path, node_ids):
-    """KafkaCluster with a cluster id whose text form does not start with '-': KafkaCluster.format()
-    draws any random id, and kafka-storage takes `--cluster-id -xyz...` for a missing value (1 format
-    in 64 fails). Kafka's own Uuid.randomUuid() avoids such ids the same way."""
-    c = KafkaCluster(path, node_ids=node_ids, start=False)
-    while c.cluster_id is None or base64.urlsafe_b64encode(c.cluster_id).startswith(b"-"):
-        c.cluster_id = uuid.uuid4().bytes
-    try:
-        c.start()
-    except BaseException:
-        c.stop(signal.SIGKILL)
-        raise
-    return c
-
-
-def stop_cluster(c):
-    """SIGKILL: the cluster lives in a temporary directory and nothing of it is needed afterwards. A
-    graceful stop costs seconds per node, and KafkaCluster.stop() stops the nodes one at a time, so
-    the last of three waits about a minute for a controller quorum that is gone."""
-    c.stop(signal.SIGKILL)
+    c.stop(signal.SIGKILL)  # a temporary cluster: nothing of it is needed afterwards
 
 
 @pytest.fixture
