@@ -26,7 +26,7 @@ from confluent_kafka import Producer
 import kafka_wire as kw
 import sasl_helpers as sh
 from clients import check_indexed, ck_consume
-from conftest import gateway_log, http_get, start_sasl_gateway
+from conftest import gateway_log, http_get, require_gateway, start_sasl_gateway
 from kafka_cluster import KafkaCluster
 from kafka_sasl_common import AUDIENCE, ISSUER, VALIDATE_TOKENS, IdP, oauth_jaas, scram_jaas
 
@@ -107,6 +107,7 @@ def test_reauthentication_on_both_legs_while_producing(module_gateways, kafka, i
         gws[upstream] = start_sasl_gateway(module_gateways, kafka.bootstrap_of("SASL_PLAINTEXT"),
                                            gateway_env(idp, upstream, tmp_path_factory.mktemp("data")),
                                            port_count=3)
+        require_gateway(gws[upstream], "re-authentication on both of kgate's legs")
     topics, producers, tokens, state = {}, {}, {}, {}
     for upstream, gw in gws.items():
         sh.create_service_account(gw.http_port, "jdoe")

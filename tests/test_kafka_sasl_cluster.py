@@ -25,7 +25,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 import sasl_helpers as sh
 from clients import check_indexed, ck_consume, ck_produce
-from conftest import fresh_data_dir, gateway_log, http_get, start_sasl_gateway
+from conftest import fresh_data_dir, gateway_log, http_get, require_gateway, start_sasl_gateway
 from kafka_cluster import KafkaCluster
 from kafka_sasl_common import (AUDIENCE, ISSUER, VALIDATE_TOKENS, IdP, ck_sasl, jaas, kp_produce_consume, oauth_jaas,
                                try_metadata)
@@ -95,6 +95,7 @@ def test_produce_consume_through_kgate(kgate_factory, kafka, idp, mechanism):
     token_calls = len(idp.server.token_requests)
     gw = start_sasl_gateway(kgate_factory, kafka.bootstrap_of("SASL_PLAINTEXT"),
                             cluster_env(mechanism, idp), port_count=3)
+    require_gateway(gw, "kgate's own SASL towards the cluster")
     topic = kafka.create_topic(partitions=2)
     ck_produce(gw.bootstrap, topic, 1000, partitions=2)
     # a consumer group: FindCoordinator, JoinGroup, SyncGroup, OffsetCommit on kgate's connections
@@ -123,6 +124,7 @@ def test_kafka_python_through_plain_gateway(kgate_factory, kafka):
     kgate that authenticates with PLAIN."""
     gw = start_sasl_gateway(kgate_factory, kafka.bootstrap_of("SASL_PLAINTEXT"), cluster_env("PLAIN"),
                             port_count=3)
+    require_gateway(gw, "kgate's own SASL towards the cluster")
     topic = kafka.create_topic(partitions=1)
     got = kp_produce_consume(gw.bootstrap, topic, 300, {}, group=f"kp-{uuid.uuid4().hex[:6]}")
     check_indexed(got, 300, 1)
@@ -159,6 +161,7 @@ def test_refused_credentials_keep_kgate_unready(kgate_factory, kafka, idp, mecha
     else:
         env = cluster_env(mechanism, user=credentials[0], password=credentials[1])
     gw = kgate_factory(kafka.bootstrap_of("SASL_PLAINTEXT"), env=env, port_count=3, wait=False)
+    require_gateway(gw, "kgate's own SASL towards the cluster")
     statuses = unready_after_refusal(gw)
     assert statuses and statuses <= {503}, f"/health/ready answered {statuses} with refused credentials"
     log = gateway_log(gw)

@@ -17,7 +17,7 @@ from confluent_kafka import KafkaError
 
 import sasl_helpers as sh
 from clients import check_indexed, ck_consume, ck_produce
-from conftest import gateway_log, http_get, start_sasl_gateway, wait_gateway_log
+from conftest import gateway_log, http_get, require_gateway, start_sasl_gateway, wait_gateway_log
 from kafka_cluster import KafkaCluster
 from kafka_sasl_common import (AUDIENCE, ISSUER, VALIDATE_TOKENS, IdP, ck_sasl, kp_produce_consume, kp_sasl,
                                scram_jaas, try_metadata)
@@ -69,6 +69,8 @@ def test_confluent_kafka_authenticates_through_kgate(gw, kafka, idp, mechanism, 
     ck_produce(gw.bootstrap, topic, 500, partitions=2, **conf)
     group = f"g-{uuid.uuid4().hex[:8]}"
     check_indexed(ck_consume(gw.bootstrap, topic, 500, timeout=60, group=group, **conf), 500, 2)
+    if gw.direct:
+        return  # the rest is about kgate's log
     line = f"authenticated as User:{user} ({mechanism}, delegated)"
     log = wait_gateway_log(gw, line)
     assert line in log, f"no '{line}' in kgate's log"
@@ -84,6 +86,8 @@ def test_kafka_python_authenticates_through_kgate(gw, kafka, idp, mechanism, use
     topic = kafka.create_topic(partitions=1)
     got = kp_produce_consume(gw.bootstrap, topic, 200, conf, group=f"kp-{uuid.uuid4().hex[:6]}")
     check_indexed(got, 200, 1)
+    if gw.direct:
+        return  # the rest is about kgate's log
     line = f"authenticated as User:{user} ({mechanism}, delegated)"
     assert line in wait_gateway_log(gw, line), f"no '{line}' in kgate's log"
 
@@ -106,11 +110,13 @@ def test_kafka_refuses_bad_credentials_through_kgate(gw, idp, case):
         conf = ck_sasl(mechanism, token=idp.token(user, audience=how.get("audience", AUDIENCE), key=key))
     else:
         conf = ck_sasl(mechanism, user=user, password=how["password"])
-    before = gateway_log(gw)
+    before = gateway_log(gw) if not gw.direct else ""
     md, errors = try_metadata(gw.bootstrap, conf)
     assert md is None, f"{case}: kgate served metadata to a client Kafka refuses"
     codes = [e.code() for e in errors if isinstance(e, KafkaError)]
     assert KafkaError._AUTHENTICATION in codes, f"{case}: librdkafka errors {errors}"
+    if gw.direct:
+        return  # the rest is about kgate's log and health
     failed = f"authentication failed for {user} ({mechanism}, delegated)"
     log = wait_gateway_log(gw, failed)
     new = log[len(before):]
@@ -128,6 +134,7 @@ def test_client_without_sasl_gets_nothing(gw):
 def test_older_spelling_delegated_sasl_plaintext(kgate_factory, kafka):
     gw2 = start_sasl_gateway(kgate_factory, kafka.bootstrap_of("SASL_PLAINTEXT"),
                              delegated_env("DELEGATED_SASL_PLAINTEXT"), port_count=3)
+    require_gateway(gw2, "kgate's DELEGATED_SASL_PLAINTEXT setting")
     topic = kafka.create_topic(partitions=1)
     conf = ck_sasl("SCRAM-SHA-512", user="bob", password=USERS["bob"])
     ck_produce(gw2.bootstrap, topic, 100, **conf)
