@@ -128,9 +128,9 @@ single() {
     local dir="$1" port="$2" id="${3:-1}" host="${KAFKA_HOST:-127.0.0.1}"
     mkdir -p "$dir"
     dir="$(cd "$dir" && pwd)"
-    local cport
-    cport="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
     if [ ! -f "$dir/server.properties" ]; then
+        local cport
+        cport="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
         cat >"$dir/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=$id

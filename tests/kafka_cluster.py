@@ -158,7 +158,7 @@ class KafkaCluster:
             "group.initial.rebalance.delay.ms": 0,
             "auto.create.topics.enable": "true",
         }
-        replication = min(3, self._size())
+        replication = min(3, len(self.nodes))
         props.update({
             "default.replication.factor": replication,
             "min.insync.replicas": 2 if replication >= 3 else 1,
@@ -168,11 +168,11 @@ class KafkaCluster:
             "share.coordinator.state.topic.replication.factor": replication,
             "share.coordinator.state.topic.min.isr": 2 if replication >= 3 else 1,
         })
-        if self._size() == 1:
+        if len(self.nodes) == 1:
             props["controller.quorum.bootstrap.servers"] = f"{HOST}:{node.ports['CONTROLLER']}"
         else:
             props["controller.quorum.voters"] = ",".join(
-                f"{i}@{HOST}:{other.ports['CONTROLLER']}" for i, other in self._all_nodes())
+                f"{i}@{HOST}:{other.ports['CONTROLLER']}" for i, other in self.nodes.items())
         if "SSL" in self.listeners:
             s = self.ssl
             props.update({
@@ -225,12 +225,6 @@ class KafkaCluster:
             })
         props.update(self.extra_props)
         return "".join(f"{k}={v}\n" for k, v in props.items())
-
-    def _size(self):
-        return len(self.nodes)
-
-    def _all_nodes(self):
-        return list(self.nodes.items())
 
     def _format_args(self):
         args = []

@@ -41,6 +41,18 @@ def jaas(mechanism, user, password):
     return plain_jaas(user, password) if mechanism == "PLAIN" else scram_jaas(user, password)
 
 
+def upstream_sasl_env(mechanism, user=None, password=None, token_url=None, client=None):
+    """kgate's own SASL towards Kafka (the KAFKA_* settings): a username and password, or for
+    OAUTHBEARER a client-credentials client (id, secret) at token_url."""
+    env = {"KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "KAFKA_SASL_MECHANISM": mechanism}
+    if mechanism == "OAUTHBEARER":
+        env["KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL"] = token_url
+        env["KAFKA_SASL_JAAS_CONFIG"] = oauth_jaas(*client)
+    else:
+        env["KAFKA_SASL_JAAS_CONFIG"] = jaas(mechanism, user, password)
+    return env
+
+
 class IdP:
     """The JWKS and token endpoint, plus tokens minted directly for clients (oauth_cb)."""
 

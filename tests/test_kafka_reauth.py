@@ -28,7 +28,7 @@ import sasl_helpers as sh
 from clients import check_indexed, ck_consume
 from conftest import gateway_log, http_get, require_gateway, start_sasl_gateway
 from kafka_cluster import KafkaCluster
-from kafka_sasl_common import AUDIENCE, ISSUER, VALIDATE_TOKENS, IdP, oauth_jaas, scram_jaas
+from kafka_sasl_common import AUDIENCE, ISSUER, VALIDATE_TOKENS, IdP, upstream_sasl_env
 
 BROKER_REAUTH_MS = 6000
 CLIENT_REAUTH_MS = 4000
@@ -57,22 +57,14 @@ def kafka(tmp_path_factory, idp):
 
 
 def gateway_env(idp, upstream, data_dir):
-    env = {
-        "GATEWAY_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
-        "GATEWAY_SECURITY_MODE": "GATEWAY_MANAGED",
-        "GATEWAY_USER_POOL_SECRET_KEY": sh.new_user_pool_key(),
-        "GATEWAY_ADMIN_API_USERS": sh.ADMIN_API_USERS,
-        "GATEWAY_DATA_DIR": str(data_dir),
-        "GATEWAY_AUTHENTICATION_CONNECTION_MAX_REAUTH_MS": str(CLIENT_REAUTH_MS),
-        "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
-        "KAFKA_SASL_MECHANISM": upstream,
-    }
-    if upstream == "OAUTHBEARER":
-        env["KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL"] = idp.token_url
-        env["KAFKA_SASL_JAAS_CONFIG"] = oauth_jaas(*OAUTH_CLIENT)
-    else:
-        env["KAFKA_SASL_JAAS_CONFIG"] = scram_jaas(*GW_SCRAM)
-    return env
+    return dict(
+        GATEWAY_SECURITY_PROTOCOL="SASL_PLAINTEXT",
+        GATEWAY_SECURITY_MODE="GATEWAY_MANAGED",
+        GATEWAY_USER_POOL_SECRET_KEY=sh.new_user_pool_key(),
+        GATEWAY_ADMIN_API_USERS=sh.ADMIN_API_USERS,
+        GATEWAY_DATA_DIR=str(data_dir),
+        GATEWAY_AUTHENTICATION_CONNECTION_MAX_REAUTH_MS=str(CLIENT_REAUTH_MS),
+        **upstream_sasl_env(upstream, *GW_SCRAM, token_url=idp.token_url, client=OAUTH_CLIENT))
 
 
 def broker_session(kafka):

@@ -27,8 +27,8 @@ import sasl_helpers as sh
 from clients import check_indexed, ck_consume, ck_produce
 from conftest import fresh_data_dir, gateway_log, http_get, require_gateway, start_sasl_gateway
 from kafka_cluster import KafkaCluster
-from kafka_sasl_common import (AUDIENCE, ISSUER, VALIDATE_TOKENS, IdP, ck_sasl, jaas, kp_produce_consume, oauth_jaas,
-                               try_metadata)
+from kafka_sasl_common import (AUDIENCE, ISSUER, VALIDATE_TOKENS, IdP, ck_sasl, kp_produce_consume, try_metadata,
+                               upstream_sasl_env)
 
 GW_PLAIN = ("gw-plain", "gw-plain-secret")
 GW_SCRAM = ("gw-scram", "gw-scram-secret")
@@ -54,20 +54,13 @@ def kafka(tmp_path_factory, idp):
 
 
 def cluster_env(mechanism, idp=None, user=None, password=None, client=OAUTH_CLIENT):
-    env = {
+    default = GW_PLAIN if mechanism == "PLAIN" else GW_SCRAM
+    return dict(
         # explicit: left unset, a SASL cluster makes the client side DELEGATED_SASL_PLAINTEXT
-        "GATEWAY_SECURITY_PROTOCOL": "PLAINTEXT",
-        "GATEWAY_DATA_DIR": fresh_data_dir(),
-        "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
-        "KAFKA_SASL_MECHANISM": mechanism,
-    }
-    if mechanism == "OAUTHBEARER":
-        env["KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL"] = idp.token_url
-        env["KAFKA_SASL_JAAS_CONFIG"] = oauth_jaas(*client)
-    else:
-        default = GW_PLAIN if mechanism == "PLAIN" else GW_SCRAM
-        env["KAFKA_SASL_JAAS_CONFIG"] = jaas(mechanism, user or default[0], password or default[1])
-    return env
+        GATEWAY_SECURITY_PROTOCOL="PLAINTEXT",
+        GATEWAY_DATA_DIR=fresh_data_dir(),
+        **upstream_sasl_env(mechanism, user or default[0], password or default[1],
+                            token_url=idp.token_url if idp else None, client=client))
 
 
 def test_broker_refuses_foreign_tokens(kafka, idp):
