@@ -7,6 +7,7 @@ pub mod config;
 pub mod gateway;
 pub mod metrics;
 pub mod net;
+pub mod pipeline;
 pub mod proxy;
 pub mod routing;
 pub mod signals;

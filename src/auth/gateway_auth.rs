@@ -73,6 +73,7 @@ impl GatewayAuthenticator {
             .unwrap_or_else(|| claims.sub.clone());
         Ok(Authenticated {
             principal,
+            vcluster: None,
             expires_at: Some(UNIX_EPOCH + Duration::from_secs(claims.exp)),
         })
     }

@@ -63,6 +63,7 @@ impl Authenticator for LocalTokens {
         }
         Ok(Authenticated {
             principal: username,
+            vcluster: Some(vcluster.to_owned()),
             expires_at: claims.exp.map(|exp| UNIX_EPOCH + Duration::from_secs(exp)),
         })
     }

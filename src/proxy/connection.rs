@@ -1,5 +1,6 @@
 //! One client connection and its upstream connection (1:1), and the pump that moves frames
-//! between them.
+//! between them. `Connection` owns the sockets, buffers and readiness; what happens to each
+//! frame is decided by its [`Pipeline`].
 //!
 //! mio is edge-triggered, so each side keeps a readiness flag that an event sets and a
 //! `WouldBlock` clears; the pump runs until no side can make progress. When the queue towards
@@ -10,29 +11,23 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use codec::api::{api_name, keys};
 use codec::frame::{frame_size, split_frame, Status, SIZE_PREFIX};
-use codec::header::{peek_correlation_id, peek_request};
+use codec::header::peek_correlation_id;
 
-use super::inflight::{Action, Answer, InFlight, InFlightQueue};
-use super::sasl_server::{AuthState, MAX_UNAUTHENTICATED_FRAME};
-use crate::config::SecurityMode;
-use sasl_flow::Gate;
+use super::sasl_server::MAX_UNAUTHENTICATED_FRAME;
 
-#[path = "connection_sasl.rs"]
-mod sasl_flow;
+#[path = "connection_upstream_auth.rs"]
+mod upstream_auth;
 use super::listener::ListenerKind;
 use super::principal::tls_principal;
-use super::request::produce_acks;
 use super::settings::{MAX_RESPONSE_FRAME, QUEUE_CAP};
 use super::shared::Shared;
 use super::upstream::Upstream;
 use crate::net::buffer::{ByteQueue, IoOutcome};
 use crate::net::transport::Transport;
-use crate::routing::advertise::Advertise;
-use crate::routing::api_versions;
+use crate::pipeline::session::Session;
+use crate::pipeline::{Outbox, Pipeline, Took};
 use crate::routing::host_map::SniTarget;
-use crate::routing::rewrite::{rewrite_response, RewriteKind};
 
 /// Answers at least this large are streamed to the client as they arrive (see
 /// `start_passthrough`); smaller ones are forwarded whole.
@@ -77,6 +72,8 @@ pub enum Close {
     Authentication(String),
     /// kgate could not authenticate to the broker.
     UpstreamAuth(String),
+    /// A filter of the pipeline ended the connection.
+    Filter(String),
 }
 
 impl std::fmt::Display for Close {
@@ -104,6 +101,7 @@ impl std::fmt::Display for Close {
             Self::Sni(why) => write!(f, "SNI routing: {why}"),
             Self::Authentication(why) => write!(f, "authentication: {why}"),
             Self::UpstreamAuth(why) => write!(f, "kgate's SASL authentication to the broker failed: {why}"),
+            Self::Filter(why) => write!(f, "filter {why}"),
         }
     }
 }
@@ -115,14 +113,6 @@ pub struct Readiness {
     pub readable: bool,
     /// The socket may accept bytes.
     pub writable: bool,
-}
-
-/// What kgate sees of a client's SASL exchange relayed to the broker (KAFKA_MANAGED).
-#[derive(Debug, Default)]
-struct DelegatedSasl {
-    mechanism: Option<String>,
-    username: Option<String>,
-    steps: u32,
 }
 
 /// A client connection paired with its upstream connection.
@@ -144,25 +134,18 @@ pub struct Connection {
     pub last_activity: Instant,
     /// When set, no new requests are read; the connection closes once in-flight work is done.
     pub draining: bool,
-    /// The client's principal: from its certificate or its SASL authentication.
-    pub principal: Option<String>,
     seen_request: bool,
     /// Bytes of an opaque answer still to stream to the client as they arrive.
     passthrough_left: usize,
-    auth: AuthState,
-    /// A failed SASL attempt: when its answer may go, the answer, and why (for the close).
-    pending_failure: Option<(Instant, Vec<u8>, String)>,
-    /// Close once everything queued for the client has been written.
-    close_when_flushed: Option<String>,
     /// The client closed its side: nothing more is read from or written to it, and the
     /// connection closes once the requests it sent before are written to the broker.
     client_eof: bool,
-    delegated: DelegatedSasl,
     client_in: ByteQueue,
     client_out: ByteQueue,
     upstream_in: ByteQueue,
     upstream_out: ByteQueue,
-    inflight: InFlightQueue,
+    /// What happens to each frame.
+    pub pipeline: Pipeline,
     shared: Arc<Shared>,
 }
 
@@ -185,22 +168,14 @@ impl Connection {
             accepted: now,
             last_activity: now,
             draining: false,
-            principal: None,
             seen_request: false,
             passthrough_left: 0,
-            auth: match shared.sasl.as_ref().map(|s| s.mode) {
-                Some(SecurityMode::GatewayManaged) => AuthState::Pending { mechanism: None },
-                _ => AuthState::Open,
-            },
-            pending_failure: None,
-            close_when_flushed: None,
             client_eof: false,
-            delegated: DelegatedSasl::default(),
             client_in: ByteQueue::default(),
             client_out: ByteQueue::default(),
             upstream_in: ByteQueue::default(),
             upstream_out: ByteQueue::default(),
-            inflight: InFlightQueue::default(),
+            pipeline: Pipeline::new(Arc::clone(&shared), Session::new(peer, listener)),
             shared,
         }
     }
@@ -243,7 +218,7 @@ impl Connection {
 
     /// True when a draining connection has nothing left to do.
     pub fn drained(&self) -> bool {
-        self.inflight.is_empty()
+        !self.pipeline.busy()
             && self.client_out.is_empty()
             && self.upstream_out.is_empty()
             && !self.client.has_pending_output()
@@ -266,7 +241,7 @@ impl Connection {
                     flush_tls(&mut up.transport, &mut up.ready).map_err(Close::UpstreamError)?;
             }
             self.start_upstream_auth()?;
-            progress |= self.release_held_requests()?;
+            progress |= self.take_waiting_requests()?;
             progress |= self.write_upstream()?;
             progress |= self.read_upstream()?;
             progress |= self.write_client()?;
@@ -274,9 +249,12 @@ impl Connection {
                 if self.client_eof && self.upstream_flushed() {
                     return Err(Close::ClientClosed);
                 }
-                if let Some(reason) = &self.close_when_flushed {
-                    if self.client_out.is_empty() && !self.client.has_pending_output() {
-                        return Err(Close::Authentication(reason.clone()));
+                if self.pipeline.closing()
+                    && self.client_out.is_empty()
+                    && !self.client.has_pending_output()
+                {
+                    if let Some(close) = self.pipeline.take_close() {
+                        return Err(close);
                     }
                 }
                 return Ok(());
@@ -287,7 +265,7 @@ impl Connection {
 
     /// Once a TLS client's handshake is done: its principal, logged and counted once.
     fn after_client_handshake(&mut self) -> Result<(), Close> {
-        if self.principal.is_some() || self.client.is_handshaking() {
+        if self.pipeline.session.principal.is_some() || self.client.is_handshaking() {
             return Ok(());
         }
         let Some(tls) = self.shared.server_tls.as_ref() else {
@@ -306,7 +284,7 @@ impl Connection {
                 .map(|sni| format!(" (SNI {sni})"))
                 .unwrap_or_default()
         );
-        self.principal = Some(name);
+        self.pipeline.session.principal = Some(name);
         Ok(())
     }
 
@@ -439,15 +417,16 @@ impl Connection {
         Ok(self.client_out.len() < before)
     }
 
-    /// Take every complete request frame from the client's queue and route it.
+    /// Offer every complete request frame in the client's queue to the pipeline, until it
+    /// takes no more.
     fn handle_requests(&mut self) -> Result<(), Close> {
         // A host-routed client is served only once its SNI name has been checked (`sni_route`,
         // run by the worker after each pump): until then its frames wait in `client_in`, so a
         // name that is refused never gets a local answer (ApiVersions, SASL) first.
-        if self.listener == ListenerKind::Sni && self.upstream.is_none() {
+        if self.upstream.is_none() && self.listener == ListenerKind::Sni {
             return Ok(());
         }
-        let max = if self.auth.is_authenticated() {
+        let max = if self.pipeline.authenticated() {
             self.shared.settings.max_frame_bytes
         } else {
             self.shared
@@ -463,17 +442,14 @@ impl Connection {
             }
             self.seen_request = true;
         }
+        let now = Instant::now();
         loop {
-            if self.pending_failure.is_some() || self.close_when_flushed.is_some() {
-                // A failed authentication ends the connection: nothing more is read.
-                return Ok(());
-            }
             if self.upstream.as_ref().is_some_and(Upstream::renewing) {
                 // Held in the client's queue until kgate's session with the broker is renewed.
                 return Ok(());
             }
-            let frame = match split_frame(self.client_in.as_slice(), max) {
-                Ok(Status::Complete(frame)) => frame,
+            let len = match split_frame(self.client_in.as_slice(), max) {
+                Ok(Status::Complete(frame)) => frame.len,
                 Ok(Status::Partial { .. }) => return Ok(()),
                 Err(e) => {
                     self.shared.metrics.frame_limit_close();
@@ -482,48 +458,21 @@ impl Connection {
                     )));
                 }
             };
-            let len = frame.len;
-            let peek = peek_request(frame.body).map_err(|e| Close::BadRequest(e.to_string()))?;
-            let override_action = match self.sasl_gate(peek.api_key, len)? {
-                Gate::Handled => {
-                    self.shared.metrics.request(peek.api_key, len);
-                    self.client_in.consume(len);
-                    self.release_local_answers();
-                    continue;
-                }
-                Gate::Pass(action) => action,
+            let frame = self.client_in.as_slice().get(..len).unwrap_or_default();
+            let mut out = Outbox {
+                to_client: &mut self.client_out,
+                to_upstream: &mut self.upstream_out,
             };
-            let body = self
-                .client_in
-                .as_slice()
-                .get(SIZE_PREFIX..len)
-                .unwrap_or_default();
-            let mut decision = route_request(&self.shared, body)?;
-            if let Some(action) = override_action {
-                decision.action = Some(action);
+            match self.pipeline.on_request(frame, &mut out, now)? {
+                Took::Taken => self.client_in.consume(len),
+                Took::NotNow => return Ok(()),
             }
-            self.shared.metrics.request(decision.api_key, len);
-            match decision.action {
-                None => self.inflight.push_silent(decision.correlation_id),
-                Some(action) => self.inflight.push(InFlight {
-                    correlation_id: decision.correlation_id,
-                    api_key: decision.api_key,
-                    api_version: decision.api_version,
-                    action,
-                }),
-            }
-            if decision.forward {
-                let bytes = self.client_in.as_slice().get(..len).unwrap_or_default();
-                self.upstream_out.extend(bytes);
-            }
-            self.client_in.consume(len);
-            self.release_local_answers();
         }
     }
 
-    /// Requests held while kgate renewed its broker session go on once it is done; true if any
-    /// did.
-    fn release_held_requests(&mut self) -> Result<bool, Close> {
+    /// Requests that waited in the client's queue (kgate renewing its broker session, the
+    /// client's answers backed up, a parked request) go on once they may; true if any did.
+    fn take_waiting_requests(&mut self) -> Result<bool, Close> {
         if self.client_in.is_empty() || self.upstream.as_ref().is_some_and(Upstream::renewing) {
             return Ok(false);
         }
@@ -532,12 +481,13 @@ impl Connection {
         Ok(self.client_in.len() < before)
     }
 
-    /// Take every complete response frame from the broker's queue, match it with the head of
-    /// the in-flight queue, rewrite if needed, and queue it for the client.
+    /// Offer every complete answer in the broker's queue to the pipeline; stream a large one
+    /// nobody needs to see.
     fn handle_responses(&mut self) -> Result<(), Close> {
         if !self.upstream_auth_step()? {
             return Ok(());
         }
+        let now = Instant::now();
         loop {
             if self.passthrough_left > 0 {
                 if !self.stream_passthrough() {
@@ -545,8 +495,8 @@ impl Connection {
                 }
                 continue;
             }
-            let frame = match split_frame(self.upstream_in.as_slice(), MAX_RESPONSE_FRAME) {
-                Ok(Status::Complete(frame)) => frame,
+            let len = match split_frame(self.upstream_in.as_slice(), MAX_RESPONSE_FRAME) {
+                Ok(Status::Complete(frame)) => frame.len,
                 Ok(Status::Partial { .. }) => {
                     if self.start_passthrough()? {
                         continue;
@@ -555,62 +505,18 @@ impl Connection {
                 }
                 Err(e) => return Err(Close::BadResponse(format!("frame: {e}"))),
             };
-            let len = frame.len;
-            let correlation_id =
-                peek_correlation_id(frame.body).map_err(|e| Close::BadResponse(e.to_string()))?;
-            let entry = match self.inflight.take_for_response(correlation_id) {
-                Answer::Entry(entry) => entry,
-                Answer::Silent => {
-                    self.upstream_in.consume(len);
-                    continue;
-                }
-                Answer::Unexpected => {
-                    return Err(Close::BadResponse(format!(
-                        "unexpected response with correlation id {correlation_id}"
-                    )))
-                }
+            let frame = self.upstream_in.as_slice().get(..len).unwrap_or_default();
+            let mut out = Outbox {
+                to_client: &mut self.client_out,
+                to_upstream: &mut self.upstream_out,
             };
-            if entry.correlation_id != correlation_id {
-                return Err(Close::BadResponse(format!(
-                    "correlation id {correlation_id} answers out of order (expected {})",
-                    entry.correlation_id
-                )));
-            }
-            match entry.action {
-                Action::Rewrite(kind) => {
-                    let map = self.shared.advertiser(self.listener);
-                    rewrite_into(
-                        &self.shared,
-                        map,
-                        &mut self.client_out,
-                        kind,
-                        &entry,
-                        frame.body,
-                    )?;
-                }
-                _ => {
-                    let bytes = self.upstream_in.as_slice().get(..len).unwrap_or_default();
-                    self.client_out.extend(bytes);
-                    self.shared.metrics.response(entry.api_key, len);
-                    if entry.action == Action::WatchSaslAuthenticate {
-                        let body = self
-                            .upstream_in
-                            .as_slice()
-                            .get(SIZE_PREFIX..len)
-                            .unwrap_or_default()
-                            .to_vec();
-                        self.delegated_answer(entry.api_version, &body);
-                    }
-                }
-            }
+            self.pipeline.on_response(frame, &mut out, now)?;
             self.upstream_in.consume(len);
-            self.release_local_answers();
         }
     }
 
-    /// A large opaque answer that has not fully arrived: if it answers a plain Forward entry,
-    /// stream it to the client as its bytes come rather than hold it whole (a Fetch answer can
-    /// be megabytes; holding it would add its whole transfer time to every fetch).
+    /// A large answer that has not fully arrived: if the pipeline lets it, stream it to the
+    /// client as its bytes come, with the client's correlation id in place of kgate's.
     fn start_passthrough(&mut self) -> Result<bool, Close> {
         let buf = self.upstream_in.as_slice();
         let Ok(Status::Complete(size)) = frame_size(buf, MAX_RESPONSE_FRAME) else {
@@ -619,20 +525,16 @@ impl Connection {
         if size < STREAM_MIN || buf.len() < SIZE_PREFIX + 4 {
             return Ok(false);
         }
-        let correlation_id = peek_correlation_id(buf.get(SIZE_PREFIX..).unwrap_or_default())
+        let upstream_id = peek_correlation_id(buf.get(SIZE_PREFIX..).unwrap_or_default())
             .map_err(|e| Close::BadResponse(e.to_string()))?;
-        if !self.inflight.streamable(correlation_id) {
+        let Some(client_id) = self.pipeline.stream_answer(upstream_id, size + SIZE_PREFIX) else {
             return Ok(false);
-        }
-        let Answer::Entry(entry) = self.inflight.take_for_response(correlation_id) else {
-            return Err(Close::BadResponse(format!(
-                "answer {correlation_id} vanished from the queue"
-            )));
         };
-        self.shared
-            .metrics
-            .response(entry.api_key, size + SIZE_PREFIX);
-        self.passthrough_left = size + SIZE_PREFIX;
+        let prefix = buf.get(..SIZE_PREFIX).unwrap_or_default();
+        self.client_out.extend(prefix);
+        self.client_out.extend(&client_id.to_be_bytes());
+        self.upstream_in.consume(SIZE_PREFIX + 4);
+        self.passthrough_left = size - 4;
         Ok(true)
     }
 
@@ -646,58 +548,13 @@ impl Connection {
         if self.passthrough_left > 0 {
             return false;
         }
-        self.release_local_answers();
+        let mut out = Outbox {
+            to_client: &mut self.client_out,
+            to_upstream: &mut self.upstream_out,
+        };
+        self.pipeline.after_stream(&mut out);
         true
     }
-
-    /// Queue local answers that have reached the head of the in-flight queue.
-    fn release_local_answers(&mut self) {
-        while let Some((api_key, body)) = self.inflight.pop_local() {
-            // kgate's own answers are small: they always fit a frame.
-            let _ = self.client_out.push_frame(&body);
-            self.shared
-                .metrics
-                .response(api_key, body.len() + SIZE_PREFIX);
-        }
-    }
-}
-
-/// Rewrite a broker's response and queue it for the client.
-fn rewrite_into(
-    shared: &Shared,
-    map: &dyn Advertise,
-    client_out: &mut ByteQueue,
-    kind: RewriteKind,
-    entry: &InFlight,
-    body: &[u8],
-) -> Result<(), Close> {
-    let rewritten =
-        rewrite_response(kind, entry.api_key, entry.api_version, body, map).map_err(|e| {
-            Close::BadResponse(format!(
-                "{} v{}: {e}",
-                api_name(entry.api_key),
-                entry.api_version
-            ))
-        })?;
-    if let Some(brokers) = rewritten.learnt {
-        if shared.book.update(brokers) {
-            log::info!(
-                "broker list changed: {:?}",
-                shared.book.snapshot().by_id.keys().collect::<Vec<_>>()
-            );
-        }
-    }
-    let out = rewritten.body.as_deref().unwrap_or(body);
-    if rewritten.body.is_some() {
-        shared.metrics.rewrite(entry.api_key);
-    }
-    client_out.push_frame(out).map_err(|e| {
-        Close::BadResponse(format!("rewritten response of {} bytes is too large", e.0))
-    })?;
-    shared
-        .metrics
-        .response(entry.api_key, out.len() + SIZE_PREFIX);
-    Ok(())
 }
 
 /// A TLS record header (handshake, TLS 1.x) where a Kafka frame should start: a TLS client on
@@ -723,76 +580,6 @@ fn pending_frame_len(queue: &ByteQueue) -> usize {
     match frame_size(queue.as_slice(), usize::MAX) {
         Ok(Status::Complete(size)) => size.saturating_add(SIZE_PREFIX),
         _ => 0,
-    }
-}
-
-/// How one request is handled.
-#[derive(Debug)]
-struct Decision {
-    api_key: i16,
-    api_version: i16,
-    correlation_id: i32,
-    /// Whether the frame goes to the broker.
-    forward: bool,
-    /// What to queue for the answer; `None` when no answer is expected.
-    action: Option<Action>,
-}
-
-/// Decide what to do with one request frame (size prefix removed).
-fn route_request(shared: &Shared, body: &[u8]) -> Result<Decision, Close> {
-    let peek = peek_request(body).map_err(|e| Close::BadRequest(e.to_string()))?;
-    let mut decision = Decision {
-        api_key: peek.api_key,
-        api_version: peek.api_version,
-        correlation_id: peek.correlation_id,
-        forward: true,
-        action: Some(Action::Forward),
-    };
-    match peek.api_key {
-        keys::API_VERSIONS => {
-            let answer = api_versions::answer(
-                &shared.api_versions(),
-                peek.correlation_id,
-                peek.api_version,
-            )
-            .map_err(|e| Close::BadRequest(format!("cannot answer ApiVersions: {e}")))?;
-            decision.forward = false;
-            decision.action = Some(Action::Local(answer));
-        }
-        keys::PRODUCE => {
-            let acks =
-                produce_acks(body).map_err(|e| Close::BadRequest(format!("Produce: {e}")))?;
-            if acks == 0 {
-                decision.action = None;
-            } else if let Some(kind) = RewriteKind::for_request(peek.api_key, peek.api_version) {
-                decision.action = Some(Action::Rewrite(kind));
-            }
-        }
-        key => {
-            if let Some(kind) = RewriteKind::for_request(key, peek.api_version) {
-                check_rewritable(shared, key, peek.api_version)?;
-                decision.action = Some(Action::Rewrite(kind));
-            }
-        }
-    }
-    Ok(decision)
-}
-
-/// A request whose answer carries addresses must be at a version kgate can rewrite: kgate
-/// never advertises others, so a client sending one is refused rather than served with a leak.
-fn check_rewritable(shared: &Shared, api_key: i16, version: i16) -> Result<(), Close> {
-    let advertised = shared.api_versions();
-    let ok = advertised
-        .api_keys
-        .iter()
-        .any(|a| a.api_key == api_key && (a.min_version..=a.max_version).contains(&version));
-    if ok {
-        Ok(())
-    } else {
-        Err(Close::BadRequest(format!(
-            "{} v{version} is not a version this gateway advertises",
-            api_name(api_key)
-        )))
     }
 }
 

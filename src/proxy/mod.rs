@@ -1,7 +1,7 @@
-//! The per-connection pipeline: frames in, decide, rewrite, frames out.
+//! The connection: the sockets and buffers of one client and its upstream, and what every
+//! worker shares. What happens to each frame is decided by the pipeline (`crate::pipeline`).
 
 pub mod connection;
-pub mod inflight;
 pub mod listener;
 pub mod principal;
 pub mod request;

@@ -27,6 +27,8 @@ pub struct Authenticated {
     pub principal: String,
     /// When the credential stops being valid, if it expires.
     pub expires_at: Option<SystemTime>,
+    /// The virtual cluster the credential names (a gateway token's `vcluster` claim).
+    pub vcluster: Option<String>,
 }
 
 /// Why an attempt failed: the username for the log (never the secret) and the reason.
@@ -94,6 +96,8 @@ pub enum SaslOutcome {
         principal: String,
         /// How.
         mechanism: String,
+        /// The virtual cluster the credential names, if it names one.
+        vcluster: Option<String>,
     },
     /// Authentication failed: send the answer after the delay, then close.
     Failure {
@@ -243,6 +247,7 @@ pub fn authenticate(
         answer: bytes,
         principal: who.principal,
         mechanism,
+        vcluster: who.vcluster,
     })
 }
 

@@ -17,10 +17,12 @@ impl Authenticator for Fixed {
         match auth_bytes {
             b"alice" | b"alice-again" => Ok(Authenticated {
                 principal: "alice".into(),
+                vcluster: None,
                 expires_at: Some(SystemTime::now() + Duration::from_secs(60)),
             }),
             b"bob" => Ok(Authenticated {
                 principal: "bob".into(),
+                vcluster: Some("tenant-b".into()),
                 expires_at: None,
             }),
             _ => Err(AuthFailure {

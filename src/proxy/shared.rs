@@ -95,3 +95,37 @@ impl Shared {
         *guard = Arc::new(advertised);
     }
 }
+
+#[cfg(test)]
+impl Shared {
+    /// Shared state for tests: port routing from 9092, no TLS, no SASL, and the given
+    /// credentials towards the broker.
+    pub fn for_tests(backend_sasl: Option<Arc<BackendCredentials>>) -> Arc<Self> {
+        use std::time::Duration;
+        Arc::new(Self {
+            settings: Settings {
+                max_frame_bytes: 1 << 20,
+                idle_timeout: None,
+                connect_timeout: Duration::from_secs(5),
+                shutdown_timeout: Duration::from_secs(5),
+                max_connections: 10,
+            },
+            port_map: PortMap {
+                advertised_host: "127.0.0.1".into(),
+                port_start: 9092,
+                min_broker_id: 1,
+                port_count: 3,
+            },
+            book: AddressBook::new(Vec::new()),
+            api_versions: RwLock::new(Arc::default()),
+            metrics: Arc::new(Metrics::new()),
+            open_connections: AtomicUsize::new(0),
+            shutting_down: AtomicBool::new(false),
+            server_tls: None,
+            backend_tls: None,
+            host_map: None,
+            sasl: None,
+            backend_sasl,
+        })
+    }
+}

@@ -1,8 +1,9 @@
-//! SASL on one connection: the gate before authentication, the answers kgate gives itself
-//! (GATEWAY_MANAGED), watching a relayed exchange (KAFKA_MANAGED), and kgate's own
-//! authentication to the broker before any client request is sent.
+//! The SASL stage: before authentication only ApiVersions and SASL requests pass. With
+//! GATEWAY_MANAGED SASL kgate answers the exchange itself; a failed attempt is answered after
+//! the configured delay (a parked answer) and the connection closes. With KAFKA_MANAGED SASL the
+//! exchange goes to the broker and kgate learns from the answers who the client is.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use codec::api::{api_name, keys};
 use codec::header::RequestHeader;
@@ -10,24 +11,45 @@ use codec::messages::sasl_authenticate::SaslAuthenticateRequest;
 use codec::messages::sasl_handshake::SaslHandshakeRequest;
 use codec::Message;
 
-use super::{Close, Connection};
+use super::inflight::{Handling, Wake};
+use super::Pipeline;
 use crate::config::SecurityMode;
-use crate::proxy::inflight::{Action, InFlight};
+use crate::proxy::connection::Close;
 use crate::proxy::sasl_server::{self, allowed_before_auth, AuthState, SaslOutcome};
-use crate::proxy::upstream::UpstreamAuth;
-use crate::upstream::sasl_client::{SaslExchange, Step};
+use crate::proxy::shared::Shared;
 
-/// What the SASL layer did with a request.
+/// What the SASL stage did with a request.
 pub(super) enum Gate {
     /// Answered (or failed) here; the request goes no further.
     Handled,
-    /// Goes on to the broker; with an action replacing the usual one, if any.
-    Pass(Option<Action>),
+    /// Goes on; with the answer handling replacing the usual one, if any.
+    Pass(Option<Handling>),
 }
 
-impl Connection {
-    /// Apply the SASL rules to the request in the first `len` bytes of the client queue.
-    pub(super) fn sasl_gate(&mut self, api_key: i16, len: usize) -> Result<Gate, Close> {
+/// What kgate sees of a client's SASL exchange relayed to the broker (KAFKA_MANAGED).
+#[derive(Debug, Default)]
+pub(super) struct DelegatedSasl {
+    mechanism: Option<String>,
+    username: Option<String>,
+    steps: u32,
+}
+
+/// Where a new connection starts: open, unless kgate checks SASL itself.
+pub(super) fn initial_state(shared: &Shared) -> AuthState {
+    match shared.sasl.as_ref().map(|s| s.mode) {
+        Some(SecurityMode::GatewayManaged) => AuthState::Pending { mechanism: None },
+        _ => AuthState::Open,
+    }
+}
+
+impl Pipeline {
+    /// Apply the SASL rules to one request (frame body: header and message).
+    pub(super) fn sasl_gate(
+        &mut self,
+        api_key: i16,
+        body: &[u8],
+        now: Instant,
+    ) -> Result<Gate, Close> {
         let Some(sasl) = self.shared.sasl.as_ref() else {
             return Ok(Gate::Pass(None));
         };
@@ -45,22 +67,20 @@ impl Connection {
             }
             return Ok(Gate::Pass(None));
         }
-        // SASL frames are small and rare: a copy frees the client queue for the state changes.
-        let frame = self
-            .client_in
-            .as_slice()
-            .get(4..len)
-            .unwrap_or_default()
-            .to_vec();
-        let (header, body) = RequestHeader::decode_from(&frame)
+        let (header, message) = RequestHeader::decode_from(body)
             .map_err(|e| Close::BadRequest(format!("{}: {e}", api_name(api_key))))?;
         match mode {
-            SecurityMode::GatewayManaged => self.answer_sasl(&header, body.rest()),
-            SecurityMode::KafkaManaged => Ok(self.watch_delegated(&header, body.rest())),
+            SecurityMode::GatewayManaged => self.answer_sasl(&header, message.rest(), now),
+            SecurityMode::KafkaManaged => Ok(self.watch_delegated(&header, message.rest())),
         }
     }
 
-    fn answer_sasl(&mut self, header: &RequestHeader, body: &[u8]) -> Result<Gate, Close> {
+    fn answer_sasl(
+        &mut self,
+        header: &RequestHeader,
+        body: &[u8],
+        now: Instant,
+    ) -> Result<Gate, Close> {
         let shared = std::sync::Arc::clone(&self.shared);
         let Some(sasl) = shared.sasl.as_ref() else {
             return Ok(Gate::Handled);
@@ -77,26 +97,26 @@ impl Connection {
             )
         }
         .map_err(Close::BadRequest)?;
-        let local = |answer: Vec<u8>| InFlight {
-            correlation_id: header.correlation_id,
-            api_key: header.api_key,
-            api_version: header.api_version,
-            action: Action::Local(answer),
-        };
+        let (id, key, version) = (header.correlation_id, header.api_key, header.api_version);
         match outcome {
-            SaslOutcome::Answer(answer) => self.inflight.push(local(answer)),
+            SaslOutcome::Answer(answer) => self.answer_locally(id, key, version, answer),
             SaslOutcome::Success {
                 answer,
                 principal,
                 mechanism,
+                vcluster,
             } => {
-                self.inflight.push(local(answer));
+                self.answer_locally(id, key, version, answer);
                 self.shared.metrics.authentication(&mechanism, true);
                 log::info!(
                     "connection from {}: authenticated as User:{principal} ({mechanism})",
-                    self.peer
+                    self.session.source
                 );
-                self.principal = Some(principal);
+                self.session.service_account = vcluster.is_some().then(|| principal.clone());
+                if let Some(vcluster) = vcluster {
+                    self.session.vcluster = vcluster;
+                }
+                self.session.principal = Some(principal);
             }
             SaslOutcome::Failure {
                 answer,
@@ -105,9 +125,18 @@ impl Connection {
                 mechanism,
             } => {
                 self.shared.metrics.authentication(&mechanism, false);
-                log::warn!("connection from {}: authentication failed for {username} ({mechanism}): {reason}", self.peer);
-                self.pending_failure =
-                    Some((Instant::now() + sasl.failed_auth_delay, answer, reason));
+                log::warn!(
+                    "connection from {}: authentication failed for {username} ({mechanism}): {reason}",
+                    self.session.source
+                );
+                // The answer waits out the delay (slowing down guessing); nothing more is taken.
+                let seq = self.table.open_slot(id, key, version);
+                if let Some(slot) = self.table.slot_mut(seq) {
+                    slot.answer = Some(answer);
+                    slot.parked = Some(Wake::At(now + sasl.failed_auth_delay));
+                    slot.close_after = Some(reason);
+                }
+                self.refusing = true;
             }
         }
         Ok(Gate::Handled)
@@ -129,10 +158,10 @@ impl Connection {
                 self.delegated.username = Some(user);
             }
         }
-        Gate::Pass(Some(Action::WatchSaslAuthenticate))
+        Gate::Pass(Some(Handling::WatchSaslAuthenticate))
     }
 
-    /// The broker's answer to a relayed SaslAuthenticate.
+    /// The broker's answer (frame body) to a relayed SaslAuthenticate.
     pub(super) fn delegated_answer(&mut self, api_version: i16, body: &[u8]) {
         let Ok((_, answer)) =
             codec::messages::decode_response_frame(keys::SASL_AUTHENTICATE, api_version, body)
@@ -164,7 +193,7 @@ impl Connection {
                 self.shared.metrics.authentication(&mechanism, false);
                 log::warn!(
                     "connection from {}: authentication failed for {user} ({mechanism}, delegated): {}",
-                    self.peer,
+                    self.session.source,
                     answer
                         .error_message
                         .as_deref()
@@ -175,41 +204,15 @@ impl Connection {
                 self.shared.metrics.authentication(&mechanism, true);
                 log::info!(
                     "connection from {}: authenticated as User:{user} ({mechanism}, delegated)",
-                    self.peer
+                    self.session.source
                 );
-                self.principal = Some(user);
+                self.session.principal = Some(user);
             }
         }
     }
 
-    /// Timers: a failed attempt's answer once its delay has passed, and session expiry.
-    /// Returns true when bytes were queued for the client (the caller pumps).
-    pub fn on_tick(&mut self, now: Instant) -> Result<bool, Close> {
-        let mut queued = false;
-        if self
-            .pending_failure
-            .as_ref()
-            .is_some_and(|(when, _, _)| now >= *when)
-            && self.inflight.is_empty()
-        {
-            if let Some((_, answer, reason)) = self.pending_failure.take() {
-                // A SaslAuthenticate error answer is small: it always fits a frame.
-                let _ = self.client_out.push_frame(&answer);
-                self.shared.metrics.response(
-                    keys::SASL_AUTHENTICATE,
-                    answer.len() + codec::frame::SIZE_PREFIX,
-                );
-                self.close_when_flushed = Some(reason);
-                queued = true;
-            }
-        }
-        if let Some(up) = self.upstream.as_mut() {
-            if matches!(up.auth, UpstreamAuth::Done) && up.reauth_at.is_some_and(|t| now >= t) {
-                up.auth = UpstreamAuth::ReauthDue;
-                up.reauth_at = None;
-                queued = true;
-            }
-        }
+    /// A SASL session that was not renewed in time ends the connection (KIP-368).
+    pub(super) fn check_session_end(&self, now: Instant) -> Result<(), Close> {
         if let AuthState::Done {
             session_end: Some(end),
             ..
@@ -221,80 +224,7 @@ impl Connection {
                 ));
             }
         }
-        Ok(queued)
-    }
-
-    /// Start kgate's own authentication once the broker connection is up.
-    pub(super) fn start_upstream_auth(&mut self) -> Result<(), Close> {
-        // Every request sent has its answer: nothing queued, in flight or half read.
-        let drained = self.inflight.is_empty()
-            && self.upstream_out.is_empty()
-            && self.upstream_in.is_empty()
-            && self.passthrough_left == 0;
-        let Some(up) = self.upstream.as_mut() else {
-            return Ok(());
-        };
-        let due = match up.auth {
-            UpstreamAuth::NotStarted => true,
-            // Re-authentication must not interleave with answers to client requests.
-            UpstreamAuth::ReauthDue => drained,
-            _ => false,
-        };
-        if !up.connected || !due {
-            return Ok(());
-        }
-        let Some(creds) = self.shared.backend_sasl.clone() else {
-            up.auth = UpstreamAuth::Done;
-            return Ok(());
-        };
-        if matches!(up.auth, UpstreamAuth::ReauthDue) {
-            log::info!(
-                "re-authenticating to the broker at {} before its session ends (KIP-368)",
-                up.addr
-            );
-        }
-        let (exchange, frame) = SaslExchange::start(creds).map_err(Close::UpstreamAuth)?;
-        up.auth_out.extend(&frame);
-        up.auth = UpstreamAuth::InProgress(exchange);
         Ok(())
-    }
-
-    /// Feed the broker's answers to kgate's own exchange; true once it is done.
-    pub(super) fn upstream_auth_step(&mut self) -> Result<bool, Close> {
-        loop {
-            let Some(up) = self.upstream.as_mut() else {
-                return Ok(false);
-            };
-            let UpstreamAuth::InProgress(exchange) = &mut up.auth else {
-                return Ok(true);
-            };
-            let frame = match codec::frame::split_frame(self.upstream_in.as_slice(), 1024 * 1024) {
-                Ok(codec::Status::Complete(frame)) => frame,
-                Ok(codec::Status::Partial { .. }) => return Ok(false),
-                Err(e) => return Err(Close::UpstreamAuth(format!("answer frame: {e}"))),
-            };
-            let len = frame.len;
-            let step = exchange
-                .on_response(frame.body)
-                .map_err(Close::UpstreamAuth)?;
-            self.upstream_in.consume(len);
-            match step {
-                Step::Send(next) => up.auth_out.extend(&next),
-                Step::Done {
-                    session_lifetime_ms,
-                } => {
-                    // As Kafka's clients do, renew well before the broker's deadline.
-                    let renew_after = u64::try_from(session_lifetime_ms).unwrap_or(0) * 85 / 100;
-                    up.reauth_at = (renew_after > 0)
-                        .then(|| Instant::now() + Duration::from_millis(renew_after));
-                    if up.authenticated_before {
-                        log::info!("re-authenticated to the broker at {} (KIP-368)", up.addr);
-                    }
-                    up.authenticated_before = true;
-                    up.auth = UpstreamAuth::Done;
-                }
-            }
-        }
     }
 }
 
@@ -354,5 +284,5 @@ fn claimed_username(mechanism: &str, auth_bytes: &[u8]) -> Option<String> {
 }
 
 #[cfg(test)]
-#[path = "connection_sasl_tests.rs"]
+#[path = "sasl_gate_tests.rs"]
 mod tests;
