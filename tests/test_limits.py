@@ -99,3 +99,46 @@ def test_unknown_api_same_outcome_as_broker(kgate, broker, name, frame_bytes):
     with socket.create_connection((HOST, kgate.port_start), timeout=10) as s:
         s.sendall(kw.api_versions_v0(5))
         assert kw.read_response(s)[0] == 5
+
+
+def _rss_bytes(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+def test_a_client_that_never_reads_its_answers_cannot_grow_kgate(kgate):
+    """ApiVersions is answered by kgate itself: a client that pipelines them and never reads
+    used to grow kgate without bound (63 MB of requests grew it by 1.25 GiB). Answers kgate
+    holds count towards the client's queue cap; past it, kgate stops reading that client."""
+    gw = kgate
+    require_gateway(gw, "kgate's own answers")
+    bystander = socket.create_connection((HOST, gw.port_start), timeout=10)
+    bystander.sendall(kw.api_versions_v0(1))
+    assert kw.read_response(bystander)[0] == 1
+    before = _rss_bytes(gw.proc.pid)
+
+    flood = socket.create_connection((HOST, gw.port_start), timeout=10)
+    flood.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    chunk = b"".join(kw.api_versions_v0(i % 2_000_000_000) for i in range(4096))
+    sent = 0
+    flood.settimeout(2)
+    try:
+        while sent < 64 * 1024 * 1024:
+            flood.sendall(chunk)
+            sent += len(chunk)
+    except socket.timeout:
+        pass  # kgate stopped reading: the socket buffers are full
+    time.sleep(1)
+    grown = _rss_bytes(gw.proc.pid) - before
+    print(f"ApiVersions flood: sent {sent / 2**20:.1f} MiB of requests, kgate grew {grown / 2**20:.1f} MiB")
+    assert sent < 64 * 1024 * 1024, "kgate kept reading a client that reads nothing"
+    assert grown < 48 * 1024 * 1024, f"kgate grew by {grown / 2**20:.1f} MiB"
+
+    # The gateway still serves everyone else, and the flooding client once it reads.
+    bystander.sendall(kw.api_versions_v0(2))
+    assert kw.read_response(bystander)[0] == 2
+    flood.close()
+    bystander.close()

@@ -75,6 +75,7 @@ pub fn spawn(index: usize, shared: Arc<Shared>) -> io::Result<(WorkerLink, JoinH
                 slots: Vec::new(),
                 free: Vec::new(),
                 shutdown_deadline: None,
+                next_wake: None,
             };
             if let Err(e) = worker.run() {
                 log::error!("worker {index} stopped on a poll error: {e}");
@@ -90,13 +91,19 @@ struct Worker {
     slots: Vec<Option<Connection>>,
     free: Vec<usize>,
     shutdown_deadline: Option<Instant>,
+    /// The earliest time parked work of some connection wakes (a delayed answer).
+    next_wake: Option<Instant>,
 }
 
 impl Worker {
     fn run(&mut self) -> io::Result<()> {
         let mut events = Events::with_capacity(1024);
         loop {
-            if let Err(e) = self.poll.poll(&mut events, Some(TICK)) {
+            // Parked work wakes on time, not up to a tick late.
+            let timeout = self.next_wake.map_or(TICK, |t| {
+                t.saturating_duration_since(Instant::now()).min(TICK)
+            });
+            if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
                 if e.kind() == io::ErrorKind::Interrupted {
                     continue;
                 }
@@ -357,16 +364,23 @@ impl Worker {
         for (slot, why) in expired {
             self.close(slot, why);
         }
+        let mut next_wake: Option<Instant> = None;
         for slot in 0..self.slots.len() {
             let Some(Some(conn)) = self.slots.get_mut(slot) else {
                 continue;
             };
-            match conn.on_tick(now) {
+            let result = conn.on_tick(now);
+            next_wake = match (next_wake, conn.pipeline.next_wake()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            match result {
                 Ok(true) => self.pump(slot),
                 Ok(false) => {}
                 Err(close) => self.close(slot, close),
             }
         }
+        self.next_wake = next_wake;
     }
 
     /// Stop reading requests, let in-flight ones finish, close what is done. Returns true when

@@ -49,8 +49,8 @@ pub struct Slot {
     pub api_version: i16,
     /// What to do with the broker's answer.
     pub handling: Handling,
-    /// The answer frame body (response header included), once known.
-    pub answer: Option<Vec<u8>>,
+    /// The answer frame body (response header included), once known ([`InFlightTable::answer`]).
+    answer: Option<Vec<u8>>,
     /// The answer is held until this wakes it.
     pub parked: Option<Wake>,
     /// Close the connection once this answer has been written (a failed authentication).
@@ -97,6 +97,8 @@ pub struct InFlightTable {
     slots: VecDeque<Slot>,
     next_upstream_id: i32,
     next_seq: u64,
+    /// Bytes of the answers held in slots.
+    held: usize,
 }
 
 impl InFlightTable {
@@ -197,10 +199,18 @@ impl InFlightTable {
     /// Bytes of answers known but not yet handed to the client: they count towards the
     /// client's queue, so a client that never reads cannot make kgate hold unbounded answers.
     pub fn held_bytes(&self) -> usize {
-        self.slots
-            .iter()
-            .filter_map(|s| s.answer.as_ref().map(Vec::len))
-            .sum()
+        self.held
+    }
+
+    /// Give slot `seq` its answer (frame body, response header included), held until `parked`
+    /// wakes, if set.
+    pub fn answer(&mut self, seq: u64, answer: Vec<u8>, parked: Option<Wake>) {
+        let len = answer.len();
+        if let Some(slot) = self.slot_mut(seq) {
+            slot.answer = Some(answer);
+            slot.parked = parked;
+            self.held += len;
+        }
     }
 
     /// Wake parked slots whose time has come or whose event fired.
@@ -228,13 +238,16 @@ impl InFlightTable {
             .min()
     }
 
-    /// Take the head slot if its answer is ready to go out.
-    pub fn pop_ready(&mut self) -> Option<Slot> {
+    /// Take the head slot and its answer if the answer is ready to go out.
+    pub fn pop_ready(&mut self) -> Option<(Slot, Vec<u8>)> {
         let head = self.slots.front()?;
         if head.answer.is_none() || head.parked.is_some() {
             return None;
         }
-        self.slots.pop_front()
+        let mut slot = self.slots.pop_front()?;
+        let answer = slot.answer.take()?;
+        self.held -= answer.len();
+        Some((slot, answer))
     }
 
     /// Remove a slot whose request turned out to expect no answer.

@@ -26,7 +26,7 @@ fn a_local_answer_waits_for_the_forwarded_one_before_it() {
     let mut table = InFlightTable::default();
     let (forwarded, id) = client(&mut table, 1);
     let local = table.open_slot(2, 18, 3);
-    table.slot_mut(local).unwrap().answer = Some(vec![0, 0, 0, 2]);
+    table.answer(local, vec![0, 0, 0, 2], None);
     assert!(
         table.pop_ready().is_none(),
         "the local answer must not overtake request 1"
@@ -36,7 +36,7 @@ fn a_local_answer_waits_for_the_forwarded_one_before_it() {
         Matched::Waiter(Waiter::Client(forwarded))
     );
     assert!(table.close_head(forwarded).is_some());
-    assert_eq!(table.pop_ready().map(|s| s.client_id), Some(2));
+    assert_eq!(table.pop_ready().map(|(s, _)| s.client_id), Some(2));
     assert!(!table.busy());
 }
 
@@ -110,9 +110,7 @@ fn parked_slots_wake_at_their_time_or_event() {
         (timed, Wake::At(now + std::time::Duration::from_millis(50))),
         (evented, Wake::Event(9)),
     ] {
-        let slot = table.slot_mut(seq).unwrap();
-        slot.answer = Some(vec![0; 4]);
-        slot.parked = Some(wake);
+        table.answer(seq, vec![0; 4], Some(wake));
     }
     assert_eq!(table.held_bytes(), 8, "held answers count for the client");
     assert!(table.pop_ready().is_none());
@@ -121,12 +119,12 @@ fn parked_slots_wake_at_their_time_or_event() {
         Some(now + std::time::Duration::from_millis(50))
     );
     table.wake(now + std::time::Duration::from_millis(60), None);
-    assert_eq!(table.pop_ready().map(|s| s.client_id), Some(1));
+    assert_eq!(table.pop_ready().map(|(s, _)| s.client_id), Some(1));
     assert!(table.pop_ready().is_none(), "still waiting for event 9");
     table.wake(now, Some(8));
     assert!(table.pop_ready().is_none());
     table.wake(now, Some(9));
-    assert_eq!(table.pop_ready().map(|s| s.client_id), Some(2));
+    assert_eq!(table.pop_ready().map(|(s, _)| s.client_id), Some(2));
 }
 
 #[test]

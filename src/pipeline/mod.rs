@@ -320,14 +320,13 @@ impl Pipeline {
                 };
                 let mut header = request.header;
                 patch_id(&mut header, 4, id);
-                push_frame_parts(out.to_upstream, &header, &request.body)?;
+                push_frame_parts(out.to_upstream, &header, &request.body)
+                    .map_err(|_| Close::BadRequest("a filtered request is too large".into()))?;
                 self.table.sent(id, waiter);
             }
             Verdict::Answer(body) => {
                 let answer = response_frame(client_id, api_key, api_version, &body)?;
-                if let Some(slot) = self.table.slot_mut(request.seq) {
-                    slot.answer = Some(answer);
-                }
+                self.table.answer(request.seq, answer, None);
             }
             Verdict::Park(wake) => {
                 request.wake = wake;
@@ -443,46 +442,54 @@ impl Pipeline {
             slot.handling,
             slot.filtered,
         );
-        let opaque = matches!(
-            handling,
-            Handling::Forward | Handling::WatchSaslAuthenticate
-        );
         if handling == Handling::WatchSaslAuthenticate {
             self.delegated_answer(api_version, body);
         }
-        if opaque && !filtered && head {
-            // The byte path: the answer goes out as it came, with the client's id.
-            copy_with_id(frame, ANSWER_ID_AT, client_id, out.to_client);
-            self.shared.metrics.response(api_key, frame.len());
+        let rewritten = match handling {
+            Handling::Rewrite(kind) => self.rewrite(kind, api_key, api_version, body)?,
+            _ => None,
+        };
+        if !filtered && head {
+            // The byte path: the answer goes out as it came (or as rewritten), with the
+            // client's id, without being held.
+            let len = match rewritten {
+                None => {
+                    copy_with_id(frame, ANSWER_ID_AT, client_id, out.to_client);
+                    frame.len()
+                }
+                Some(mut answer) => {
+                    patch_id(&mut answer, 0, client_id);
+                    push_frame_parts(out.to_client, &answer, &[]).map_err(|_| {
+                        Close::BadResponse("a rewritten answer is too large".into())
+                    })?;
+                    answer.len() + SIZE_PREFIX
+                }
+            };
+            self.shared.metrics.response(api_key, len);
             self.table.close_head(seq);
             self.release(out);
             return Ok(());
         }
-        let mut answer = match handling {
-            Handling::Rewrite(kind) => self.rewrite(kind, api_key, api_version, body)?,
-            _ => body.to_vec(),
-        };
+        let mut answer = rewritten.unwrap_or_else(|| body.to_vec());
         let mut wake = None;
         if filtered {
             wake = self.run_response_filters(seq, api_key, api_version, &mut answer, now)?;
         }
         patch_id(&mut answer, 0, client_id);
-        if let Some(slot) = self.table.slot_mut(seq) {
-            slot.answer = Some(answer);
-            slot.parked = wake;
-        }
+        self.table.answer(seq, answer, wake);
         self.release(out);
         Ok(())
     }
 
-    /// Rewrite the broker addresses in an answer; learn the cluster's brokers from it.
+    /// Rewrite the broker addresses in an answer (`None`: nothing to change); learn the
+    /// cluster's brokers from it.
     fn rewrite(
         &self,
         kind: RewriteKind,
         api_key: i16,
         api_version: i16,
         body: &[u8],
-    ) -> Result<Vec<u8>, Close> {
+    ) -> Result<Option<Vec<u8>>, Close> {
         let map = self.shared.advertiser(self.session.listener);
         let rewritten = rewrite_response(kind, api_key, api_version, body, map).map_err(|e| {
             Close::BadResponse(format!("{} v{api_version}: {e}", api_name(api_key)))
@@ -498,7 +505,7 @@ impl Pipeline {
         if rewritten.body.is_some() {
             self.shared.metrics.rewrite(api_key);
         }
-        Ok(rewritten.body.unwrap_or_else(|| body.to_vec()))
+        Ok(rewritten.body)
     }
 
     /// Run the answer hooks in reverse chain order over `answer` (response header included).
@@ -547,8 +554,7 @@ impl Pipeline {
 
     /// Queue the answers that have reached the head of the client's order.
     fn release(&mut self, out: &mut Outbox<'_>) {
-        while let Some(slot) = self.table.pop_ready() {
-            let Some(answer) = slot.answer else { continue };
+        while let Some((slot, answer)) = self.table.pop_ready() {
             if out.to_client.push_frame(&answer).is_err() {
                 log::warn!(
                     "connection from {}: an answer of {} bytes is too large for a frame",
@@ -641,9 +647,7 @@ impl Pipeline {
     /// Keep a local answer (frame body with response header) in the client's order.
     fn answer_locally(&mut self, client_id: i32, api_key: i16, api_version: i16, answer: Vec<u8>) {
         let seq = self.table.open_slot(client_id, api_key, api_version);
-        if let Some(slot) = self.table.slot_mut(seq) {
-            slot.answer = Some(answer);
-        }
+        self.table.answer(seq, answer, None);
     }
 
     /// ApiVersions v3+ names the client's library: kept in the session for filters and logs.
@@ -697,10 +701,13 @@ fn patch_id(body: &mut [u8], at: usize, id: i32) {
     }
 }
 
+/// A frame longer than its INT32 size can say.
+#[derive(Debug)]
+struct TooLarge;
+
 /// Append a frame made of a header and a body.
-fn push_frame_parts(queue: &mut ByteQueue, header: &[u8], body: &[u8]) -> Result<(), Close> {
-    let size = i32::try_from(header.len() + body.len())
-        .map_err(|_| Close::BadRequest("a rewritten frame is too large".into()))?;
+fn push_frame_parts(queue: &mut ByteQueue, header: &[u8], body: &[u8]) -> Result<(), TooLarge> {
+    let size = i32::try_from(header.len() + body.len()).map_err(|_| TooLarge)?;
     queue.extend(&size.to_be_bytes());
     queue.extend(header);
     queue.extend(body);

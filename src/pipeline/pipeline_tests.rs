@@ -436,3 +436,114 @@ fn a_request_a_filter_closes_on_names_the_filter() {
         .unwrap_err();
     assert_eq!(err.to_string(), "filter refuse: not today");
 }
+
+/// Denies one topic: the broker never hears of it, and the client's answer has it with
+/// TOPIC_AUTHORIZATION_FAILED in the broker's shape (a request split and its answer merged).
+#[derive(Debug)]
+struct DenyTopic(&'static str);
+
+const DENIED: &str = "deny-topic.denied";
+const TOPIC_AUTHORIZATION_FAILED: i16 = 29;
+
+impl Filter for DenyTopic {
+    fn name(&self) -> &'static str {
+        "deny-topic"
+    }
+
+    fn wants(&self, api_key: i16, _version: i16) -> Want {
+        if api_key == keys::METADATA {
+            Want::Message
+        } else {
+            Want::Nothing
+        }
+    }
+
+    fn on_request(&mut self, ctx: &mut RequestCtx<'_>) -> Verdict {
+        let mut request = MetadataRequest::decode_body(ctx.body, ctx.api_version).unwrap();
+        let topics = request.topics.as_mut().unwrap();
+        let before = topics.len();
+        topics.retain(|t| t.name.as_deref() != Some(self.0));
+        ctx.notes.put(DENIED, before != topics.len());
+        ctx.body.clear();
+        request.encode_body(ctx.body, ctx.api_version).unwrap();
+        Verdict::Pass
+    }
+
+    fn on_response(&mut self, ctx: &mut ResponseCtx<'_>) -> Verdict {
+        if ctx.notes.get::<bool>(DENIED) != Some(&true) {
+            return Verdict::Pass;
+        }
+        let mut answer = MetadataResponse::decode_body(ctx.body, ctx.api_version).unwrap();
+        answer.topics.push(MetadataResponseTopic {
+            error_code: TOPIC_AUTHORIZATION_FAILED,
+            name: Some(self.0.into()),
+            ..Default::default()
+        });
+        let mut body = Vec::new();
+        answer.encode_body(&mut body, ctx.api_version).unwrap();
+        Verdict::Answer(body)
+    }
+}
+
+#[test]
+fn a_filter_splits_a_request_and_merges_the_answer() {
+    let (mut p, mut q) = (pipeline(), Queues::default());
+    p.push_filter(Box::new(DenyTopic("secret")));
+    let mut message = Vec::new();
+    let topic = |name: &str| MetadataRequestTopic {
+        name: Some(name.into()),
+        ..Default::default()
+    };
+    MetadataRequest {
+        topics: Some(vec![topic("public"), topic("secret")]),
+        ..Default::default()
+    }
+    .encode_body(&mut message, 9)
+    .unwrap();
+    offer(
+        &mut p,
+        &mut q,
+        &request_frame(keys::METADATA, 9, 11, &message),
+    );
+    let sent = frames(&mut q.to_upstream).remove(0);
+    let (header, rest) = RequestHeader::decode_from(&sent).unwrap();
+    let names: Vec<_> = MetadataRequest::decode_body(rest.rest(), 9)
+        .unwrap()
+        .topics
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name.unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["public"],
+        "the broker never hears of the denied topic"
+    );
+    let mut reply = Vec::new();
+    MetadataResponse {
+        topics: vec![MetadataResponseTopic {
+            name: Some("public".into()),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+    .encode_body(&mut reply, 9)
+    .unwrap();
+    answer(
+        &mut p,
+        &mut q,
+        &answer_frame(keys::METADATA, 9, header.correlation_id, &reply),
+    );
+    let got = frames(&mut q.to_client).remove(0);
+    assert_eq!(answer_id(&got), 11);
+    let seen = MetadataResponse::decode_body(&got[5..], 9).unwrap();
+    let topics: Vec<_> = seen
+        .topics
+        .iter()
+        .map(|t| (t.name.as_deref().unwrap(), t.error_code))
+        .collect();
+    assert_eq!(
+        topics,
+        [("public", 0), ("secret", TOPIC_AUTHORIZATION_FAILED)]
+    );
+}

@@ -131,9 +131,9 @@ impl Pipeline {
                 );
                 // The answer waits out the delay (slowing down guessing); nothing more is taken.
                 let seq = self.table.open_slot(id, key, version);
+                let delay = Wake::At(now + sasl.failed_auth_delay);
+                self.table.answer(seq, answer, Some(delay));
                 if let Some(slot) = self.table.slot_mut(seq) {
-                    slot.answer = Some(answer);
-                    slot.parked = Some(Wake::At(now + sasl.failed_auth_delay));
                     slot.close_after = Some(reason);
                 }
                 self.refusing = true;
