@@ -36,3 +36,54 @@ for path in sorted(golden.glob("*/*.bin")):
     count += 1
 print(f"seeded {count} golden frames")
 PY
+# schema_walk: every golden frame's body without its header, behind the three selector bytes the
+# target reads (api key; version offset from the lowest; flags: bit 0 response, 0x08 coordinator
+# key type 0, as the captured consumers used). Lowest and first flexible versions come from the
+# codec's API table.
+python3 - "$here/../vendor-free-codec" "$here/corpus/schema_walk" <<'PY'
+import pathlib, re, sys
+codec, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+out.mkdir(parents=True, exist_ok=True)
+apis = {m[1]: (int(m[0]), int(m[2]), int(m[4])) for m in re.findall(
+    r'api\((\d+), "(\w+)", (-?\d+), (-?\d+), (-?\d+)\)', (codec / "src/api.rs").read_text())}
+
+def uvarint(data, at):
+    value = shift = 0
+    while True:
+        b = data[at]; at += 1
+        value |= (b & 0x7f) << shift; shift += 7
+        if b < 0x80:
+            return value, at
+
+def skip_tags(data, at):
+    count, at = uvarint(data, at)
+    for _ in range(count):
+        _, at = uvarint(data, at)
+        size, at = uvarint(data, at)
+        at += size
+    return at
+
+count = 0
+for path in sorted((codec / "tests/golden").glob("*/*.bin")):
+    m = re.match(r"\d+-(\w+)-v(\d+)-(request|response)\.bin", path.name)
+    if not m:
+        continue
+    key, lowest, flexible_from = apis[m.group(1)]
+    version, data = int(m.group(2)), path.read_bytes()
+    flexible = 0 <= flexible_from <= version
+    if m.group(3) == "request":
+        at = 8
+        client_id = int.from_bytes(data[at:at + 2], "big", signed=True)
+        at += 2 + max(client_id, 0)
+        if flexible:
+            at = skip_tags(data, at)
+        flags = 0x08  # coordinator key type 0
+    else:
+        at = 4
+        if flexible and key != 18:  # ApiVersions answers with header v0
+            at = skip_tags(data, at)
+        flags = 0x09
+    (out / f"golden-{path.parent.name}-{path.name}").write_bytes(bytes([key, version - lowest, flags]) + data[at:])
+    count += 1
+print(f"seeded {count} schema_walk bodies")
+PY

@@ -26,6 +26,7 @@ pub mod message;
 pub mod messages;
 pub mod primitives;
 pub mod records;
+pub mod schema;
 #[cfg(test)]
 mod testing;
 

@@ -170,7 +170,7 @@ impl<'a> Reader<'a> {
     }
 
     /// An INT16 length: -1 is null, other negatives are errors.
-    fn len_i16(&mut self, context: &'static str) -> Result<Option<usize>, DecodeError> {
+    pub(crate) fn len_i16(&mut self, context: &'static str) -> Result<Option<usize>, DecodeError> {
         match self.i16(context)? {
             -1 => Ok(None),
             n if n < 0 => Err(DecodeError::NegativeLength { context }),
@@ -179,7 +179,7 @@ impl<'a> Reader<'a> {
     }
 
     /// An INT32 length: -1 is null, other negatives are errors.
-    fn len_i32(&mut self, context: &'static str) -> Result<Option<usize>, DecodeError> {
+    pub(crate) fn len_i32(&mut self, context: &'static str) -> Result<Option<usize>, DecodeError> {
         match self.i32(context)? {
             -1 => Ok(None),
             n if n < 0 => Err(DecodeError::NegativeLength { context }),
@@ -188,7 +188,10 @@ impl<'a> Reader<'a> {
     }
 
     /// A compact length: UNSIGNED_VARINT of length + 1; 0 is null.
-    fn len_compact(&mut self, context: &'static str) -> Result<Option<usize>, DecodeError> {
+    pub(crate) fn len_compact(
+        &mut self,
+        context: &'static str,
+    ) -> Result<Option<usize>, DecodeError> {
         match self.uvarint(context)? {
             0 => Ok(None),
             n => self.checked_len((n - 1) as usize, context).map(Some),
@@ -315,19 +318,29 @@ impl<'a> Reader<'a> {
             return Err(DecodeError::LengthExceedsRemaining { context });
         }
         let mut fields: Vec<RawTaggedField> = Vec::with_capacity(count);
+        // Writers send tags in ascending order: checking each against the last one read is
+        // O(1) and proves there is no duplicate. Any other order is sorted once and checked
+        // for equal neighbours, so no input costs more than O(n log n).
+        let mut ascending = true;
         for _ in 0..count {
             let tag = self.uvarint(context)?;
             let size = self.uvarint(context)? as usize;
             let size = self.checked_len(size, context)?;
-            if fields.iter().any(|f| f.tag == tag) {
-                return Err(DecodeError::InvalidValue { context });
-            }
+            ascending = ascending && fields.last().is_none_or(|last| last.tag < tag);
             let data = self.take(size, context)?.to_vec();
             fields.push(RawTaggedField { tag, data });
         }
         // Kept in ascending tag order, the order they are written back in, so that a value
         // decoded from out-of-order input still round-trips to itself.
-        fields.sort_by_key(|f| f.tag);
+        if !ascending {
+            fields.sort_by_key(|f| f.tag);
+            if fields
+                .windows(2)
+                .any(|w| matches!(w, [a, b] if a.tag == b.tag))
+            {
+                return Err(DecodeError::InvalidValue { context });
+            }
+        }
         Ok(TaggedFields(fields))
     }
 }
