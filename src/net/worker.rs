@@ -76,6 +76,7 @@ pub fn spawn(index: usize, shared: Arc<Shared>) -> io::Result<(WorkerLink, JoinH
                 free: Vec::new(),
                 shutdown_deadline: None,
                 next_wake: None,
+                last_timers: Instant::now(),
             };
             if let Err(e) = worker.run() {
                 log::error!("worker {index} stopped on a poll error: {e}");
@@ -93,6 +94,8 @@ struct Worker {
     shutdown_deadline: Option<Instant>,
     /// The earliest time parked work of some connection wakes (a delayed answer).
     next_wake: Option<Instant>,
+    /// When the timers were last checked.
+    last_timers: Instant,
 }
 
 impl Worker {
@@ -131,7 +134,14 @@ impl Worker {
                 ready.writable |= writable;
                 self.pump(slot);
             }
-            self.check_timeouts();
+            // Timers are checked once a tick (or when parked work is due), not after every
+            // event: the check visits every connection, and a busy worker wakes thousands of
+            // times a second.
+            let now = Instant::now();
+            if now >= self.last_timers + TICK || self.next_wake.is_some_and(|t| now >= t) {
+                self.last_timers = now;
+                self.check_timeouts();
+            }
             if self.shared.shutting_down.load(Ordering::Acquire) && self.drain_for_shutdown() {
                 return Ok(());
             }

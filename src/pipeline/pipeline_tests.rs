@@ -547,3 +547,72 @@ fn a_filter_splits_a_request_and_merges_the_answer() {
         [("public", 0), ("secret", TOPIC_AUTHORIZATION_FAILED)]
     );
 }
+
+#[test]
+fn the_rename_filter_leaves_records_as_they_came() {
+    use codec::messages::produce::{
+        PartitionProduceData, PartitionProduceResponse, ProduceRequest, ProduceResponse,
+        TopicProduceData, TopicProduceResponse,
+    };
+    let (mut p, mut q) = (pipeline(), Queues::default());
+    p.push_filter(Box::new(RenameTopic {
+        client_name: "orders".into(),
+        broker_name: "tenant-a.orders".into(),
+    }));
+    // Not a valid batch: the filter must not look inside records, so any bytes go through.
+    let records: Vec<u8> = (0..=255u8).cycle().take(3000).collect();
+    let mut message = Vec::new();
+    ProduceRequest {
+        acks: -1,
+        timeout_ms: 1000,
+        topic_data: vec![TopicProduceData {
+            name: "orders".into(),
+            partition_data: vec![PartitionProduceData {
+                index: 0,
+                records: Some(records.clone()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+    .encode_body(&mut message, 9)
+    .unwrap();
+    offer(
+        &mut p,
+        &mut q,
+        &request_frame(keys::PRODUCE, 9, 21, &message),
+    );
+    let sent = frames(&mut q.to_upstream).remove(0);
+    let (header, rest) = RequestHeader::decode_from(&sent).unwrap();
+    let upstream = ProduceRequest::decode_body(rest.rest(), 9).unwrap();
+    assert_eq!(upstream.topic_data[0].name, "tenant-a.orders");
+    assert_eq!(
+        upstream.topic_data[0].partition_data[0].records.as_deref(),
+        Some(records.as_slice())
+    );
+    let mut reply = Vec::new();
+    ProduceResponse {
+        responses: vec![TopicProduceResponse {
+            name: "tenant-a.orders".into(),
+            partition_responses: vec![PartitionProduceResponse {
+                base_offset: 42,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+    .encode_body(&mut reply, 9)
+    .unwrap();
+    answer(
+        &mut p,
+        &mut q,
+        &answer_frame(keys::PRODUCE, 9, header.correlation_id, &reply),
+    );
+    let got = frames(&mut q.to_client).remove(0);
+    assert_eq!(answer_id(&got), 21);
+    let seen = ProduceResponse::decode_body(&got[5..], 9).unwrap();
+    assert_eq!(seen.responses[0].name, "orders");
+    assert_eq!(seen.responses[0].partition_responses[0].base_offset, 42);
+}
