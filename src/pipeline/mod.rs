@@ -749,3 +749,7 @@ fn strip_response_header(api_key: i16, api_version: i16, body: &[u8]) -> Result<
 #[cfg(test)]
 #[path = "pipeline_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "sasl_stage_tests.rs"]
+mod sasl_stage_tests;
