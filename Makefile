@@ -19,7 +19,7 @@ FUZZ_SECONDS ?= 10
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help deps tools kafka tansu build run test lint unit fuzz-smoke musl musl-check e2e bench bench-codec
+.PHONY: help deps tools kafka tansu build run test lint unit fuzz-smoke musl musl-check e2e bench bench-codec codegen codegen-check
 
 help:
 	@echo "make run          start Apache Kafka on 127.0.0.1:9092 (unless KAFKA_BOOTSTRAP_SERVERS is set) and kgate in front"
@@ -31,7 +31,11 @@ help:
 	@echo "make e2e          only the end-to-end suite (PYTEST_ARGS=... to pass options)"
 	@echo "make musl         static x86_64 musl build"
 	@echo "make fuzz-smoke   every cargo-fuzz target for $(FUZZ_SECONDS)s"
-	@echo "make bench        throughput/latency on tansu and Apache Kafka: direct, kgate, kgate-tls -> BENCHMARKS.md"
+	@echo "make bench        throughput/latency on tansu and Apache Kafka: direct, relay (socat), kgate, kgate-tls -> BENCHMARKS.md"
+	@echo "make bench-metadata     large-cluster Metadata (6,400 and 100,000 partitions), direct vs kgate (appended to BENCHMARKS.md)"
+	@echo "make bench-idle-memory  kgate RSS per idle client connection (appended to BENCHMARKS.md)"
+	@echo "make bench-all    bench, bench-metadata and bench-idle-memory"
+	@echo "make codegen      regenerate the codec's schema tables from ../shared/kafka-protocol (codegen-check: fail when stale)"
 	@echo "make bench-codec  codec micro-benchmark"
 
 # --- tools ---------------------------------------------------------------------------------------
@@ -80,9 +84,27 @@ run: build
 test: deps
 	$(MAKE) --no-print-directory lint unit fuzz-smoke musl-check e2e
 
-lint:
+lint: codegen-check
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
+
+# --- codegen -------------------------------------------------------------------------------------
+# The codec's schema tables are generated from Kafka's JSON schemas (shared/kafka-protocol/ beside
+# the checkout, or $KGATE_PROTOCOL_DIR) and checked in; codegen-check fails when they are stale.
+PROTOCOL_DIR ?= $(or $(KGATE_PROTOCOL_DIR),$(CURDIR)/../shared/kafka-protocol)
+CODEGEN_OUT  := vendor-free-codec/src/schema/generated.rs
+CODEGEN      := cargo run --quiet --release --manifest-path vendor-free-codec/codegen/Cargo.toml --
+
+codegen:
+	$(CODEGEN) $(PROTOCOL_DIR) $(CODEGEN_OUT)
+
+codegen-check:
+	@tmp=$$(mktemp); trap 'rm -f "$$tmp"' EXIT; \
+	$(CODEGEN) $(PROTOCOL_DIR) "$$tmp" && \
+	if ! cmp -s "$$tmp" $(CODEGEN_OUT); then \
+		echo "$(CODEGEN_OUT) is stale: run 'make codegen' and commit it" >&2; \
+		diff -u $(CODEGEN_OUT) "$$tmp" | head -40 >&2; exit 1; \
+	fi
 
 unit:
 	cargo test --workspace
@@ -105,8 +127,25 @@ e2e: tools build
 	cd tests && $(PY) -m pytest -q $(PYTEST_ARGS) .
 
 # --- bench ---------------------------------------------------------------------------------------
+# bench: throughput, latency and CPU per GiB (direct, the socat relay, kgate, kgate-tls) -> BENCHMARKS.md
+# bench-metadata: all-topics Metadata of 6,400 and 100,000 partitions, direct vs kgate (appended)
+# bench-idle-memory: kgate RSS per idle client connection at 2,000 and 10,000 (appended)
+# bench-all: the three, in that order. *_ARGS pass options (each script's --help lists them).
+.PHONY: bench-metadata bench-idle-memory bench-all
+METADATA_ARGS ?=
+IDLE_ARGS ?=
+
 bench: tools build
+	@command -v socat >/dev/null || { echo "socat missing (the raw-relay row): apt-get install socat" >&2; exit 1; }
 	$(PY) scripts/bench.py --out BENCHMARKS.md $(BENCH_ARGS)
+
+bench-metadata: tools build
+	$(PY) scripts/bench_metadata.py --out BENCHMARKS.md $(METADATA_ARGS)
+
+bench-idle-memory: tools build
+	$(PY) scripts/bench_idle_memory.py --out BENCHMARKS.md $(IDLE_ARGS)
+
+bench-all: bench bench-metadata bench-idle-memory
 
 bench-codec:
 	cargo bench -p vendor-free-codec --bench codec_throughput

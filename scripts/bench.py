@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""`make bench`: librdkafka (confluent-kafka) load against a broker directly, through kgate (plaintext
-and TLS) and, for tansu, through `tansu proxy`; writes BENCHMARKS.md.
+"""`make bench`: librdkafka (confluent-kafka) load against a broker directly, through a raw TCP relay
+(socat), through kgate (plaintext and TLS) and, for tansu, through `tansu proxy`; writes BENCHMARKS.md.
 
 Backends, one after the other (never both running at once):
   tansu   tansu 0.6.0 (scripts/tansu.sh broker PORT, memory storage, node id 111); skipped with a
@@ -8,13 +8,23 @@ Backends, one after the other (never both running at once):
   kafka   Apache Kafka (scripts/kafka.sh single DIR PORT: one KRaft broker+controller, node id 1,
           log on local disk in a fresh directory removed afterwards)
 
+The relay target is socat with 256 KiB buffers (socat -b262144 TCP-LISTEN:R,fork,reuseaddr,nodelay,
+rcvbuf=262144,sndbuf=262144 TCP:127.0.0.1:B,nodelay,rcvbuf=262144,sndbuf=262144): the floor a proxy in
+front of a broker can reach. For the data to flow through it, the broker must advertise the relay's
+port to clients that came through it: Apache Kafka gets a second listener RELAY on port B that
+advertises port R (the same broker, log and JVM; clients of the PLAINTEXT listener, kgate among them,
+still see the broker's own port); tansu has one listener, so the relay gets its own tansu instance
+(memory storage, same binary) listening on B and advertising R. socat forks a process per connection:
+its CPU is the parent's and its children's (live ones from /proc, exited ones through cutime/cstime).
+
 Measured per backend and target:
   standard   N records of SIZE bytes on a 3-partition topic: produce (acks=all, linger 5 ms), wall
              time from the first produce() to flush() done; consume the same records from offset 0
              with an assigned consumer, until the last arrives
-  latency    p50/p99 of one-record acks=1 produce + flush, sequentially (direct and kgate)
-  kgate CPU  utime+stime from /proc/<pid>/stat over the produce+consume phases, per GiB of record
-             payload forwarded (produced + consumed)
+  latency    p50/p99 of one-record acks=1 produce + flush, sequentially (direct, relay and kgate)
+  proxy CPU  utime+stime from /proc/<pid>/stat over the produce+consume phases, per GiB of record
+             payload forwarded (produced + consumed): kgate's, or socat's with its children
+  small-batch  16 KiB batches on ONE partition (batch.size=16384, linger.ms=5, acks=1), as big-batch
   big-batch  1 MB batches on ONE partition, configured the way a user tries it: batch.size=1000000,
              linger.ms=100, acks=1 (librdkafka's defaults otherwise); produce and consume MB/s and
              the kgate/direct ratio (direct, kgate, kgate-tls)
@@ -45,12 +55,19 @@ from conftest import HOST, TANSU_NODE_ID, create_topic, free_port, free_port_ran
 
 PARTITIONS = 3
 BACKENDS = ("tansu", "kafka")
-TARGETS = ("direct", "kgate", "kgate-tls", "tansu-proxy")
-WORKLOADS = ("standard", "big-batch")
+TARGETS = ("direct", "relay", "kgate", "kgate-tls", "tansu-proxy")
+# kgate-before: a second kgate binary (KGATE_BIN_BEFORE, e.g. built before a change), plaintext; only
+# when asked for with --targets
+OPTIONAL_TARGETS = ("kgate-before",)
+WORKLOADS = ("standard", "small-batch", "big-batch")
 KAFKA_VERSION = os.environ.get("KAFKA_VERSION", "4.1.1")
 KAFKA_NODE_ID = 1
 # The big-batch producer: what a user sets to try 1 MB batches; everything else is librdkafka's default.
 BIG_BATCH_CONF = {"batch.size": 1_000_000, "linger.ms": 100, "acks": 1}
+# The small-batch producer: Java's default batch size, a short linger.
+SMALL_BATCH_CONF = {"batch.size": 16384, "linger.ms": 5, "acks": 1}
+# The raw relay: socat with 256 KiB buffers and TCP_NODELAY on both sides (the brokers and kgate set it).
+SOCAT_OPTS = "nodelay,rcvbuf=262144,sndbuf=262144"
 CONSUMER_CONF = {"fetch.max.bytes": 50 * 1024 * 1024, "max.partition.fetch.bytes": 8 * 1024 * 1024,
                  "fetch.wait.max.ms": 10}
 
@@ -69,10 +86,39 @@ def stop(p, timeout=10):
             p.wait()
 
 
-def cpu_seconds(pid):
+def cpu_seconds(pid, children=False):
+    """utime+stime of `pid`; with `children`, also what its exited and reaped children used
+    (cutime+cstime) and what its live children use."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[11]) + int(fields[12])
+    if children:
+        ticks += int(fields[13]) + int(fields[14])
+    seconds = ticks / os.sysconf("SC_CLK_TCK")
+    if children:
+        for child in child_pids(pid):
+            try:
+                seconds += cpu_seconds(child, children=True)
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                pass  # exited meanwhile: counted in the parent's cutime once reaped
+    return seconds
+
+
+def child_pids(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(x) for x in f.read().split()]
+    except FileNotFoundError:
+        out = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as f:
+                        if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                            out.append(int(entry))
+                except (OSError, IndexError, ValueError):
+                    pass
+        return out
 
 
 def produce(bootstrap, topic, n, size, extra=None, partitions=PARTITIONS, conf=None):
@@ -117,28 +163,40 @@ def consume(bootstrap, topic, n, extra=None, partitions=PARTITIONS):
     return dt
 
 
-def latency(bootstrap, topic, count):
-    p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 0, "acks": 1})
-    p.produce(topic, value=b"warm", partition=0)
-    p.flush(10)
-    samples = []
+def latency(targets, count):
+    """p50 and p99 (ms) of one-record acks=1 produce + flush per target; `targets` maps a name to
+    (bootstrap, topic). The targets take turns sample by sample, so that the machine's load at any
+    moment (a GC pause of the broker, another process) falls on all of them alike."""
+    producers = {}
+    for name, (bootstrap, topic) in targets.items():
+        p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 0, "acks": 1})
+        p.produce(topic, value=b"warm", partition=0)
+        p.flush(10)
+        producers[name] = (p, topic)
+    samples = {name: [] for name in targets}
     for i in range(count):
-        t0 = time.perf_counter()
-        p.produce(topic, value=b"x" * 100, partition=0)
-        if p.flush(10):
-            raise RuntimeError("latency produce not delivered")
-        samples.append((time.perf_counter() - t0) * 1000)
-    samples.sort()
-    return samples[len(samples) // 2], samples[max(int(len(samples) * 0.99) - 1, 0)]
+        for name, (p, topic) in producers.items():
+            t0 = time.perf_counter()
+            p.produce(topic, value=b"x" * 100, partition=0)
+            if p.flush(10):
+                raise RuntimeError(f"latency produce through {name} not delivered")
+            samples[name].append((time.perf_counter() - t0) * 1000)
+    out = {}
+    for name, s in samples.items():
+        s.sort()
+        out[name] = (s[len(s) // 2], s[max(int(len(s) * 0.99) - 1, 0)])
+    return out
 
 
 # --- backends -------------------------------------------------------------------------------------
 class Backend:
     """A running broker: its name, bootstrap address, node id, process and a description."""
 
-    def __init__(self, name, port, node_id, proc, label, data_dir=None):
+    def __init__(self, name, port, node_id, proc, label, data_dir=None, relay_ports=None):
         self.name, self.port, self.node_id, self.proc, self.label = name, port, node_id, proc, label
         self.data_dir = data_dir
+        # Kafka: (R, B): the RELAY listener on B advertises R, where socat listens
+        self.relay_ports = relay_ports
 
     @property
     def bootstrap(self):
@@ -162,7 +220,7 @@ def tansu_binary():
     return str(linked)
 
 
-def start_tansu(logdir):
+def start_tansu(logdir, relay=False):
     binary = tansu_binary()
     if not os.access(binary, os.X_OK):
         return None, f"tansu: skipped, no binary at {binary} (`make tools` builds it; TANSU=... points elsewhere)"
@@ -177,14 +235,45 @@ def start_tansu(logdir):
     return Backend("tansu", port, TANSU_NODE_ID, proc, "tansu 0.6.0 (memory storage)"), None
 
 
-def start_kafka(logdir):
+def write_kafka_config(data, port, relay_ports):
+    """kafka.sh single's one-node configuration, plus a listener RELAY on B that advertises the relay
+    port R (kafka.sh keeps a server.properties it finds)."""
+    relay, relay_listener = relay_ports
+    cport = free_port()
+    data.mkdir(parents=True, exist_ok=True)
+    (data / "server.properties").write_text(f"""process.roles=broker,controller
+node.id={KAFKA_NODE_ID}
+listeners=PLAINTEXT://{HOST}:{port},RELAY://{HOST}:{relay_listener},CONTROLLER://{HOST}:{cport}
+advertised.listeners=PLAINTEXT://{HOST}:{port},RELAY://{HOST}:{relay}
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,RELAY:PLAINTEXT,CONTROLLER:PLAINTEXT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+controller.quorum.bootstrap.servers={HOST}:{cport}
+log.dirs={data}/data
+num.partitions=3
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=true
+""")
+
+
+def start_kafka(logdir, relay=False):
     port = free_port()
     data = logdir / f"kafka-{time.time_ns()}"
     log = logdir / "kafka.log"
     env = dict(os.environ, KAFKA_VERSION=KAFKA_VERSION)
+    relay_ports = None
+    if relay:
+        relay_ports = (free_port(), free_port())
+        write_kafka_config(data, port, relay_ports)
     proc = start([str(ROOT / "scripts" / "kafka.sh"), "single", str(data), str(port), str(KAFKA_NODE_ID)], log, env)
     backend = Backend("kafka", port, KAFKA_NODE_ID, proc,
-                      f"Apache Kafka {KAFKA_VERSION} (one KRaft broker+controller, log on local disk)", data)
+                      f"Apache Kafka {KAFKA_VERSION} (one KRaft broker+controller, log on local disk)", data,
+                      relay_ports)
     waiter = subprocess.run([str(ROOT / "scripts" / "kafka.sh"), "wait", str(port), "180"], capture_output=True,
                             text=True, env=env)
     if waiter.returncode != 0 or proc.poll() is not None:
@@ -194,7 +283,7 @@ def start_kafka(logdir):
     return backend, None
 
 
-def start_kgate(name, backend, logdir, kgate_bin, pki):
+def start_kgate(name, backend, logdir, kgate_bin, pki, extra_env=None):
     """kgate (plaintext or TLS towards clients) in front of `backend`: (process, bootstrap, client conf)."""
     kport, hport = free_port_range(3), free_port()
     kenv = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "KAFKA_"))}
@@ -207,6 +296,7 @@ def start_kgate(name, backend, logdir, kgate_bin, pki):
         import tls_certs
         kenv.update(GATEWAY_SECURITY_PROTOCOL="SSL", GATEWAY_SSL_KEY_STORE_PATH=pki.server.pem)
         conf = tls_certs.ck_tls(pki)
+    kenv.update(extra_env or {})
     log = logdir / f"{backend.name}-{name}.log"
     proc = start([kgate_bin], log, kenv)
     deadline = time.time() + 30
@@ -223,6 +313,38 @@ def start_kgate(name, backend, logdir, kgate_bin, pki):
     return proc, f"{HOST}:{kport}", conf
 
 
+def start_socat(listen, to, log):
+    return start(["socat", "-b262144", f"TCP-LISTEN:{listen},bind={HOST},fork,reuseaddr,{SOCAT_OPTS}",
+                  f"TCP:{HOST}:{to},{SOCAT_OPTS}"], log)
+
+
+def start_relay(backend, logdir):
+    """The raw relay in front of `backend`: (processes to stop, socat process, bootstrap, admin
+    bootstrap for creating its topics)."""
+    if shutil.which("socat") is None:
+        raise RuntimeError("socat missing: apt-get install socat (scripts/install-deps.sh lists it)")
+    procs = []
+    if backend.relay_ports is not None:
+        relay, listener = backend.relay_ports
+        admin = backend.bootstrap
+    else:
+        # tansu advertises the one address it listens on: a second instance for the relay.
+        relay, listener = free_port(), free_port()
+        log = logdir / "tansu-relay.log"
+        binary = tansu_binary()
+        tansu = start([binary, "broker", "--listener-url", f"tcp://{HOST}:{listener}",
+                       "--advertised-listener-url", f"tcp://{HOST}:{relay}", "--storage-engine", "memory://tansu/"],
+                      log)
+        procs.append(tansu)
+        wait_port(listener, 30, tansu, log)
+        admin = f"{HOST}:{listener}"
+    log = logdir / f"{backend.name}-relay.log"
+    socat = start_socat(relay, listener, log)
+    procs.append(socat)
+    wait_port(relay, 30, socat, log)
+    return procs, socat, f"{HOST}:{relay}", admin
+
+
 def start_tansu_proxy(backend, logdir):
     pport = free_port()
     log = logdir / "tansu-proxy.log"
@@ -237,20 +359,28 @@ def run_backend(backend, args, targets, workloads, logdir, kgate_bin, pki):
     """Every selected workload against every selected target of one running backend."""
     procs = []
     addrs = {"direct": backend.bootstrap}
-    gateways, client_conf = {}, {}
+    admins = {}
+    gateways, client_conf, relays = {}, {}, {}
     rows, big = [], []
     try:
         for name in targets:
-            if name in ("kgate", "kgate-tls"):
-                proc, addr, conf = start_kgate(name, backend, logdir, kgate_bin, pki)
+            if name in ("kgate", "kgate-tls", "kgate-before"):
+                binary = os.environ["KGATE_BIN_BEFORE"] if name == "kgate-before" else kgate_bin
+                proc, addr, conf = start_kgate(name, backend, logdir, binary, pki)
                 procs.append(proc)
                 gateways[name], addrs[name], client_conf[name] = proc, addr, conf
+            elif name == "relay":
+                started, socat, addrs[name], admins[name] = start_relay(backend, logdir)
+                procs += started
+                relays[name] = socat
             elif name == "tansu-proxy":
                 proc, addr = start_tansu_proxy(backend, logdir)
                 procs.append(proc)
                 addrs[name] = addr
 
         def cpu_of(name):
+            if name in relays:
+                return cpu_seconds(relays[name].pid, children=True)
             gw = gateways.get(name)
             return cpu_seconds(gw.pid) if gw else None
 
@@ -258,10 +388,14 @@ def run_backend(backend, args, targets, workloads, logdir, kgate_bin, pki):
             """One round: produce then consume n records on a new topic; (produce s, consume s, CPU s/GiB)."""
             bootstrap, extra = addrs[name], client_conf.get(name)
             topic = f"bench-{name}-{time.time_ns()}"
-            create_topic(backend.bootstrap, topic, partitions)
+            create_topic(admins.get(name, backend.bootstrap), topic, partitions)
             cpu0 = cpu_of(name)
             tp = produce(bootstrap, topic, n, args.size, extra, partitions=partitions, conf=conf)
             tc = consume(bootstrap, topic, n, extra, partitions=partitions)
+            if name in relays:
+                # the relay's per-connection processes exit once the clients close: let socat reap
+                # them, so that their CPU is in its cutime/cstime
+                time.sleep(0.5)
             cpu = None if cpu0 is None else (cpu_of(name) - cpu0) / (2 * n * args.size / 2**30)
             return tp, tc, cpu
 
@@ -271,6 +405,8 @@ def run_backend(backend, args, targets, workloads, logdir, kgate_bin, pki):
             t0 = time.perf_counter()
             measure("direct", args.warmup, PARTITIONS, None)
             measure("direct", args.warmup, 1, BIG_BATCH_CONF)
+            if "relay" in targets and backend.relay_ports is None:
+                measure("relay", args.warmup // 4, PARTITIONS, None)
             print(f"warm-up: {2 * args.warmup} records in {time.perf_counter() - t0:.1f}s", flush=True)
 
         def rounds(n, partitions, conf, names):
@@ -289,22 +425,31 @@ def run_backend(backend, args, targets, workloads, logdir, kgate_bin, pki):
 
         if "standard" in workloads:
             mib = args.records * args.size / 2**20
-            for name, (tp, tc, cpu) in rounds(args.records, PARTITIONS, None, targets).items():
-                lat = None
-                if name in ("direct", "kgate") and args.latency_count > 0:
-                    ltopic = f"lat-{name}-{time.time_ns()}"
-                    create_topic(backend.bootstrap, ltopic, 1)
-                    lat = latency(addrs[name], ltopic, args.latency_count)
+            results = rounds(args.records, PARTITIONS, None, targets)
+            lats = {}
+            if args.latency_count > 0:
+                lat_targets = {}
+                for name in targets:
+                    if name in ("direct", "relay", "kgate", "kgate-before"):
+                        ltopic = f"lat-{name}-{time.time_ns()}"
+                        create_topic(admins.get(name, backend.bootstrap), ltopic, 1)
+                        lat_targets[name] = (addrs[name], ltopic)
+                lats = latency(lat_targets, args.latency_count)
+            for name, (tp, tc, cpu) in results.items():
                 row = dict(backend=backend.name, target=name, p_mbs=mib / tp, p_rps=args.records / tp,
-                           c_mbs=mib / tc, c_rps=args.records / tc, cpu=cpu, lat=lat)
+                           c_mbs=mib / tc, c_rps=args.records / tc, cpu=cpu, lat=lats.get(name))
                 rows.append(row)
                 print(row, flush=True)
-        if "big-batch" in workloads:
-            n = max(1, int(args.big_batch_mib * 2**20 // args.size))
+        for workload, conf in (("small-batch", SMALL_BATCH_CONF), ("big-batch", BIG_BATCH_CONF)):
+            if workload not in workloads:
+                continue
+            mib_total = args.small_batch_mib if workload == "small-batch" else args.big_batch_mib
+            n = max(1, int(mib_total * 2**20 // args.size))
             bmib = n * args.size / 2**20
             names = [t for t in targets if t != "tansu-proxy"]
-            for name, (tp, tc, cpu) in rounds(n, 1, BIG_BATCH_CONF, names).items():
-                row = dict(backend=backend.name, target=name, records=n, p_mbs=bmib / tp, c_mbs=bmib / tc, cpu=cpu)
+            for name, (tp, tc, cpu) in rounds(n, 1, conf, names).items():
+                row = dict(backend=backend.name, workload=workload, target=name, records=n, p_mbs=bmib / tp,
+                           c_mbs=bmib / tc, cpu=cpu)
                 big.append(row)
                 print(row, flush=True)
     finally:
@@ -314,11 +459,60 @@ def run_backend(backend, args, targets, workloads, logdir, kgate_bin, pki):
 
 
 # --- the report -------------------------------------------------------------------------------------
-def ratio(rows, row, key):
-    direct = next((r for r in rows if r["backend"] == row["backend"] and r["target"] == "direct"), None)
-    if direct is None or row["target"] == "direct":
+def ratio(rows, row, key, base="direct"):
+    other = next((r for r in rows if r["backend"] == row["backend"] and r.get("workload") == row.get("workload")
+                  and r["target"] == base), None)
+    if other is None or row["target"] == base or row.get(key) is None or not other.get(key):
         return "-"
-    return "%.2f" % (row[key] / direct[key])
+    return "%.2f" % (row[key] / other[key])
+
+
+def goal(value, ok):
+    return f"{value} ({'met' if ok else 'NOT met'})"
+
+
+def relay_section(rows, big):
+    """kgate against the raw relay, per backend: the issue's goals."""
+    lines = []
+    for backend in dict.fromkeys(r["backend"] for r in rows + big):
+        cells = []
+
+        def pair(table, workload, key, label, floor=None, ceiling=None):
+            mine = [r for r in table if r["backend"] == backend and r.get("workload") == workload]
+            kg = next((r for r in mine if r["target"] == "kgate"), None)
+            if kg is None or kg.get(key) is None:
+                return
+            text = ratio(mine, kg, key, "relay")
+            if text == "-":
+                return
+            value = float(text)
+            ok = (floor is None or value >= floor) and (ceiling is None or value <= ceiling)
+            cells.append((label, goal(text, ok)))
+
+        pair(rows, None, "p_mbs", "produce (3 partitions, acks=all) throughput", floor=0.95)
+        pair(rows, None, "c_mbs", "consume throughput", floor=0.95)
+        pair(rows, None, "cpu", "CPU per GiB", ceiling=1.3)
+        for wl, label in (("small-batch", "16 KiB batches"), ("big-batch", "1 MB batches")):
+            pair(big, wl, "p_mbs", f"{label}: produce throughput", floor=0.95)
+            pair(big, wl, "c_mbs", f"{label}: consume throughput", floor=0.95)
+            pair(big, wl, "cpu", f"{label}: CPU per GiB", ceiling=1.3)
+        std = {r["target"]: r for r in rows if r["backend"] == backend}
+        direct = std.get("direct")
+        for target in ("relay", "kgate"):
+            r = std.get(target)
+            if direct and r and direct.get("lat") and r.get("lat"):
+                added = r["lat"][1] - direct["lat"][1]
+                label = f"p99 added vs direct ({target})"
+                cells.append((label, goal("%.3f ms" % added, added < 0.2) if target == "kgate" else "%.3f ms" % added))
+        if cells:
+            lines += ["", f"| {backend}: kgate / relay | value (goal) |", "|---|---:|"]
+            lines += [f"| {label} | {value} |" for label, value in cells]
+    if not lines:
+        return []
+    return ["", "## kgate against a raw TCP relay", "",
+            "The relay is socat with 256 KiB buffers (see the list above). Goals from issue 9: throughput at "
+            "least 0.95 of the relay's, CPU per GiB at most 1.3 times the relay's, and under 0.2 ms added to "
+            "the produce p99 compared with direct. Ratios are kgate / relay from the same run."] + lines
 
 
 def report(args, labels, skipped, rows, big, started):
@@ -333,7 +527,8 @@ def report(args, labels, skipped, rows, big, started):
         f"{platform.system()} {platform.release()}; load average at the end {load[0]:.2f} / {load[1]:.2f} / "
         f"{load[2]:.2f} (1 / 5 / 15 min)",
         f"- command: `{command}` (records {args.records}, size {args.size}, latency count {args.latency_count}, "
-        f"rounds {args.rounds}, big-batch {args.big_batch_mib} MiB, warm-up {args.warmup}); throughput figures are the "
+        f"rounds {args.rounds}, small-batch {args.small_batch_mib} MiB, big-batch {args.big_batch_mib} MiB, "
+        f"warm-up {args.warmup}); throughput figures are the "
         "median of the rounds, the targets taking turns within each round; each backend is first warmed up with "
         "the warm-up records produced and consumed directly (a fresh JVM broker starts slow)",
         f"- backends, one at a time: {'; '.join(labels[b] for b in labels)}. The broker, the clients and kgate "
@@ -342,14 +537,21 @@ def report(args, labels, skipped, rows, big, started):
         f"- load: confluent-kafka (librdkafka), {args.records} records of {args.size} B on {PARTITIONS} partitions, "
         "acks=all, linger 5 ms; consumer fetch.wait.max.ms=10 for both backends (with the default 500 ms tansu "
         "answers a fetch only after the full wait, capping consume at ~20 MB/s)",
-        "- latency: one-record acks=1 produce + flush, sequential, linger 0",
+        "- latency: one-record acks=1 produce + flush, sequential, linger 0, the targets taking turns sample by sample",
         "- kgate-tls: the same kgate with GATEWAY_SECURITY_PROTOCOL=SSL (rustls, ring; TLS 1.3, ECDSA P-256 "
         "certificate), clients over TLS to kgate, kgate to the broker in plaintext",
+        f"- relay: socat -b262144 with {SOCAT_OPTS} on both sides, one process per connection (fork). "
+        "Apache Kafka: a second listener of the same broker advertises the relay's port; tansu: a second tansu "
+        "instance (memory storage) advertises it, since tansu has one listener",
     ]
+    if any(r["target"] == "kgate-before" for r in rows + big):
+        lines.append(f"- kgate-before: a second kgate binary measured in the same run, "
+                     f"KGATE_BIN_BEFORE={os.environ.get('KGATE_BIN_BEFORE')} (kgate: "
+                     f"{os.environ.get('KGATE_BIN', 'target/release/kgate')})")
     for s in skipped:
         lines.append(f"- {s}")
     header = ["| target | produce MB/s | produce rec/s | consume MB/s | consume rec/s | p50 ms | p99 ms "
-              "| kgate CPU s/GiB |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+              "| proxy CPU s/GiB |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for b in labels:
         mine = [r for r in rows if r["backend"] == b]
         if not mine:
@@ -360,23 +562,33 @@ def report(args, labels, skipped, rows, big, started):
             cpu = "%.2f" % r["cpu"] if r["cpu"] is not None else "-"
             lines.append(f"| {r['target']} | {r['p_mbs']:.1f} | {r['p_rps']:,.0f} | {r['c_mbs']:.1f} "
                          f"| {r['c_rps']:,.0f} | {lat[0]} | {lat[1]} | {cpu} |")
-    if big:
-        conf = ", ".join(f"{k}={v}" for k, v in BIG_BATCH_CONF.items())
-        lines += ["", "## 1 MB batches on one partition", "",
-                  f"A producer set up the way a user tries large batches ({conf}; librdkafka's other defaults), "
-                  f"{big[0]['records']} records of {args.size} B to a one-partition topic, then one consumer reads "
-                  "them back (the same consumer settings as above). kgate/direct is the throughput through the "
-                  "gateway divided by the throughput straight to the same broker.", "",
-                  "| backend | target | produce MB/s | consume MB/s | produce kgate/direct | consume kgate/direct "
-                  "| kgate CPU s/GiB |",
+    for workload, conf, title, intro in (
+            ("small-batch", SMALL_BATCH_CONF, "16 KiB batches on one partition",
+             "A producer with Java's default batch size"),
+            ("big-batch", BIG_BATCH_CONF, "1 MB batches on one partition",
+             "A producer set up the way a user tries large batches")):
+        mine = [r for r in big if r["workload"] == workload]
+        if not mine:
+            continue
+        settings = ", ".join(f"{k}={v}" for k, v in conf.items())
+        lines += ["", f"## {title}", "",
+                  f"{intro} ({settings}; librdkafka's other defaults), "
+                  f"{mine[0]['records']} records of {args.size} B to a one-partition topic, then one consumer reads "
+                  "them back (the same consumer settings as above). x/direct is the throughput through the "
+                  "proxy divided by the throughput straight to the same broker.", "",
+                  "| backend | target | produce MB/s | consume MB/s | produce x/direct | consume x/direct "
+                  "| proxy CPU s/GiB |",
                   "|---|---|---:|---:|---:|---:|---:|"]
-        for r in big:
+        for r in mine:
             cpu = "%.2f" % r["cpu"] if r["cpu"] is not None else "-"
             lines.append(f"| {r['backend']} | {r['target']} | {r['p_mbs']:.1f} | {r['c_mbs']:.1f} "
-                         f"| {ratio(big, r, 'p_mbs')} | {ratio(big, r, 'c_mbs')} | {cpu} |")
-    lines += ["", "MB = 2^20 bytes of record values. kgate CPU = user+system seconds of the kgate process "
-              "(/proc/<pid>/stat) over the produce and consume phases, divided by the GiB of values forwarded "
-              "(produced + consumed).", ""]
+                         f"| {ratio(mine, r, 'p_mbs')} | {ratio(mine, r, 'c_mbs')} | {cpu} |")
+    lines += relay_section(rows, big)
+    lines += ["", "MB = 2^20 bytes of record values. proxy CPU = user+system seconds of the kgate process "
+              "(/proc/<pid>/stat), or of socat and its per-connection children (their cutime/cstime once "
+              "reaped), over the produce and consume phases, divided by the GiB of values forwarded "
+              "(produced + consumed); /proc counts in 10 ms ticks, so a short phase reads coarse (0.04 s/GiB per "
+              "tick when 256 MiB are forwarded).", ""]
     return "\n".join(lines)
 
 
@@ -392,12 +604,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated: tansu,kafka")
     ap.add_argument("--targets", default=",".join(TARGETS),
-                    help="comma-separated rows: direct,kgate,kgate-tls,tansu-proxy (tansu-proxy: tansu only)")
-    ap.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated: standard,big-batch")
+                    help="comma-separated rows: direct,relay,kgate,kgate-tls,tansu-proxy (tansu-proxy: tansu only)")
+    ap.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated: standard,small-batch,big-batch")
     ap.add_argument("--records", type=int, default=300_000)
     ap.add_argument("--size", type=int, default=1024)
     ap.add_argument("--latency-count", type=int, default=2000, help="0 skips the latency measurement")
     ap.add_argument("--big-batch-mib", type=int, default=256, help="MiB of records in the 1 MB-batch workload")
+    ap.add_argument("--small-batch-mib", type=int, default=128, help="MiB of records in the 16 KiB-batch workload")
     ap.add_argument("--rounds", type=int, default=3, help="throughput rounds per target; the median is reported")
     ap.add_argument("--warmup", type=int, default=100_000,
                     help="records produced and consumed directly (and as many in big batches) before measuring")
@@ -409,15 +622,17 @@ def main():
     args = ap.parse_args()
     if args.quick:
         given = set(sys.argv[1:])
-        for opt, value in (("--records", 30_000), ("--big-batch-mib", 64), ("--latency-count", 200), ("--rounds", 1),
-                           ("--warmup", 30_000)):
+        for opt, value in (("--records", 30_000), ("--big-batch-mib", 64), ("--small-batch-mib", 32),
+                           ("--latency-count", 200), ("--rounds", 1), ("--warmup", 30_000)):
             if not any(g == opt or g.startswith(opt + "=") for g in given):
                 setattr(args, opt[2:].replace("-", "_"), value)
     backends = selection(args.backends, BACKENDS, "backend")
-    targets = selection(args.targets, TARGETS, "target")
+    targets = selection(args.targets, TARGETS + OPTIONAL_TARGETS, "target")
     workloads = selection(args.workloads, WORKLOADS, "workload")
     # direct first: the ratios and the reader compare against it
-    targets = sorted(targets, key=TARGETS.index)
+    targets = sorted(targets, key=(TARGETS + OPTIONAL_TARGETS).index)
+    if "kgate-before" in targets and not os.access(os.environ.get("KGATE_BIN_BEFORE", ""), os.X_OK):
+        sys.exit("bench.py: the kgate-before target needs KGATE_BIN_BEFORE=<path of a kgate binary>")
     logdir = ROOT / ".tools" / "bench"
     logdir.mkdir(parents=True, exist_ok=True)
     kgate_bin = os.environ.get("KGATE_BIN", str(ROOT / "target" / "release" / "kgate"))
@@ -432,7 +647,7 @@ def main():
     labels, skipped, rows, big = {}, [], [], []
     for name in backends:
         backend_targets = [t for t in targets if t != "tansu-proxy" or name == "tansu"]
-        backend, why = (start_tansu if name == "tansu" else start_kafka)(logdir)
+        backend, why = (start_tansu if name == "tansu" else start_kafka)(logdir, relay="relay" in backend_targets)
         if backend is None:
             print(why, flush=True)
             skipped.append(why)

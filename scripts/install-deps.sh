@@ -16,6 +16,7 @@ have musl-gcc || need+=(musl-tools)
 have readelf || need+=(binutils)
 have cc || need+=(build-essential)
 have pkg-config || need+=(pkg-config)
+have socat || need+=(socat)         # the raw TCP relay row of make bench
 have stunnel4 || need+=(stunnel4)   # TLS terminator in front of tansu (the tansu TLS tests)
 have openssl || need+=(openssl)
 have unshare || need+=(util-linux)  # private /etc/hosts for the librdkafka SNI test

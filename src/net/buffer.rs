@@ -1,6 +1,13 @@
 //! A byte queue for one direction of a connection: bytes are appended at the tail and consumed
 //! from the head, and the storage is reused rather than reallocated per frame.
+//!
+//! Idle connections must be cheap (thousands of clients that made one request and wait), so a
+//! queue that drains gives its storage back unless it is small; busy connections must not pay
+//! an allocation and a zero-fill per read, so the storage goes to a per-thread pool of
+//! initialised buffers that the next queue needing room takes from. An idle connection then
+//! holds only its small queues, and a worker holds at most [`POOL_BYTES`] of spare buffers.
 
+use std::cell::RefCell;
 use std::io::{self, Read, Write};
 
 /// How much to read from a socket in one call.
@@ -21,9 +28,100 @@ pub enum IoOutcome {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FrameTooLong(pub usize);
 
-/// Storage this large is released when the queue empties, so that an idle connection does not
-/// keep the high-water mark of a burst.
-const SHRINK_ABOVE: usize = 1024 * 1024;
+/// A queue that empties keeps storage up to this size (a small answer's worth); larger storage
+/// goes back to the thread's pool, so that an idle connection does not keep a read step or the
+/// high-water mark of a burst.
+const KEEP_WHEN_EMPTY: usize = 4 * 1024;
+
+/// Buffers from a read step's size up to this size are pooled; larger ones are freed. Large
+/// enough for the queues of a multi-megabyte Fetch answer, which must be held whole when it is
+/// rewritten: allocating those afresh for every answer cost more CPU (the kernel faulting in and
+/// clearing new pages) than moving the bytes.
+const POOL_MAX_BUFFER: usize = 32 * 1024 * 1024;
+
+/// The most spare buffer bytes one thread's pool holds: the two queues of one such answer.
+const POOL_BYTES: usize = 64 * 1024 * 1024;
+
+/// The most spare buffers one thread's pool holds.
+const POOL_BUFFERS: usize = 32;
+
+/// A queue needing `min` bytes takes a pooled buffer at most this many times larger (best fit),
+/// so that a small read does not pin a large buffer to a connection that then goes idle.
+const POOL_FIT: usize = 4;
+
+thread_local! {
+    /// Spare initialised buffers of this thread, most recently returned last.
+    static POOL: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A spare buffer of this thread's pool that holds `min` bytes, if there is one: the smallest
+/// that holds `target` (at least `min`) and is not more than [`POOL_FIT`] times larger, else the
+/// largest below `target`.
+fn pool_take(min: usize, target: usize) -> Option<Vec<u8>> {
+    let most = target.max(READ_CHUNK).saturating_mul(POOL_FIT);
+    POOL.try_with(|pool| {
+        let mut pool = pool.try_borrow_mut().ok()?;
+        let fits = |b: &Vec<u8>| (target..=most).contains(&b.len());
+        let below = |b: &Vec<u8>| (min..target).contains(&b.len());
+        let index = match pool
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| fits(b))
+            .min_by_key(|(_, b)| b.len())
+        {
+            Some((i, _)) => i,
+            None => {
+                pool.iter()
+                    .enumerate()
+                    .filter(|(_, b)| below(b))
+                    .max_by_key(|(_, b)| b.len())?
+                    .0
+            }
+        };
+        Some(pool.swap_remove(index))
+    })
+    .ok()
+    .flatten()
+}
+
+/// Give a buffer to this thread's pool, or free it when it does not belong there. Over the
+/// pool's limits, the smallest buffers (the cheapest to make again) are freed first.
+fn pool_give(buf: Vec<u8>) {
+    if !(READ_CHUNK..=POOL_MAX_BUFFER).contains(&buf.len()) {
+        return;
+    }
+    let _ = POOL.try_with(|pool| {
+        if let Ok(mut pool) = pool.try_borrow_mut() {
+            pool.push(buf);
+            while pool.len() > POOL_BUFFERS || pool.iter().map(Vec::len).sum::<usize>() > POOL_BYTES
+            {
+                let smallest = pool
+                    .iter()
+                    .enumerate()
+                    .min_by_key(|(_, b)| b.len())
+                    .map(|(i, _)| i);
+                match smallest {
+                    Some(i) => drop(pool.swap_remove(i)),
+                    None => break,
+                }
+            }
+        }
+    });
+}
+
+/// Free this thread's spare buffers, keeping at most `keep_bytes` of them (the smallest go
+/// first). The pool only grows back with traffic, so a worker that has been idle for a while
+/// can call this to return the buffers of a past burst to the allocator.
+pub fn trim_pool(keep_bytes: usize) {
+    let _ = POOL.try_with(|pool| {
+        if let Ok(mut pool) = pool.try_borrow_mut() {
+            pool.sort_by_key(Vec::len);
+            while pool.iter().map(Vec::len).sum::<usize>() > keep_bytes {
+                pool.remove(0);
+            }
+        }
+    });
+}
 
 /// A FIFO of bytes over one initialised buffer: live bytes are `data[head..tail]`. Reads go
 /// straight into the free space after `tail`, so nothing is zero-filled per read; the buffer
@@ -75,8 +173,8 @@ impl ByteQueue {
         if self.head == self.tail {
             self.head = 0;
             self.tail = 0;
-            if self.data.len() > SHRINK_ABOVE {
-                self.data = Vec::new();
+            if self.data.len() > KEEP_WHEN_EMPTY {
+                pool_give(std::mem::take(&mut self.data));
             }
         }
     }
@@ -84,6 +182,14 @@ impl ByteQueue {
     /// Make room for `extra` bytes after the tail: move the live bytes to the front when that
     /// frees enough, else grow.
     fn reserve(&mut self, extra: usize) {
+        self.reserve_toward(extra, 0);
+    }
+
+    /// [`ByteQueue::reserve`], for a queue that is expected to hold `expected` bytes (the frame
+    /// being read): a pooled buffer that size is taken at once rather than growing by doubling
+    /// through the sizes on the way. Only spare buffers are taken for it; fresh memory still
+    /// grows only with bytes that arrived.
+    fn reserve_toward(&mut self, extra: usize, expected: usize) {
         if self.data.len() - self.tail >= extra {
             return;
         }
@@ -93,9 +199,22 @@ impl ByteQueue {
             self.head = 0;
         }
         let needed = self.tail + extra;
-        if self.data.len() < needed {
-            self.data.resize(needed.max(self.data.len() * 2), 0);
+        if self.data.len() >= needed {
+            return;
         }
+        if needed <= POOL_MAX_BUFFER {
+            let target = expected.clamp(needed, POOL_MAX_BUFFER);
+            if let Some(mut spare) = pool_take(needed, target) {
+                if let (Some(to), Some(from)) =
+                    (spare.get_mut(..self.tail), self.data.get(..self.tail))
+                {
+                    to.copy_from_slice(from);
+                }
+                pool_give(std::mem::replace(&mut self.data, spare));
+                return;
+            }
+        }
+        self.data.resize(needed.max(self.data.len() * 2), 0);
     }
 
     /// Read from `src` until it would block, it closes, or the queue holds `limit` bytes.
@@ -105,7 +224,7 @@ impl ByteQueue {
             if self.len() >= limit {
                 return Ok(IoOutcome::LimitReached);
             }
-            self.reserve(READ_CHUNK);
+            self.reserve_toward(READ_CHUNK, limit);
             let space = self.data.get_mut(self.tail..).unwrap_or_default();
             match src.read(space) {
                 Ok(0) => return Ok(IoOutcome::Closed),
@@ -137,6 +256,12 @@ impl ByteQueue {
             }
         }
         Ok(true)
+    }
+}
+
+impl Drop for ByteQueue {
+    fn drop(&mut self) {
+        pool_give(std::mem::take(&mut self.data));
     }
 }
 
@@ -187,7 +312,7 @@ mod tests {
             expected.drain(..take);
             assert_eq!(q.as_slice(), &expected[..]);
         }
-        q.extend(&vec![9u8; 2 * SHRINK_ABOVE]);
+        q.extend(&vec![9u8; 2 * POOL_MAX_BUFFER]);
         q.consume(q.len());
         assert!(q.is_empty());
         assert_eq!(
@@ -195,6 +320,88 @@ mod tests {
             0,
             "a drained queue above the threshold gives its memory back"
         );
+    }
+
+    #[test]
+    fn a_drained_queue_keeps_only_a_small_buffer_and_reuses_pooled_ones() {
+        let mut q = ByteQueue::default();
+        q.extend(b"small answer");
+        q.consume(q.len());
+        assert!(q.data.len() <= KEEP_WHEN_EMPTY, "a small buffer is kept");
+        let mut src: &[u8] = &[5u8; 100];
+        q.read_from(&mut src, 1 << 20).unwrap();
+        assert!(
+            q.data.len() >= READ_CHUNK,
+            "a read step has room for a chunk"
+        );
+        let storage = q.data.as_ptr();
+        q.consume(q.len());
+        assert_eq!(q.data.len(), 0, "an idle queue holds no read step");
+        let mut other = ByteQueue::default();
+        let mut src: &[u8] = &[6u8; 10];
+        other.read_from(&mut src, 1 << 20).unwrap();
+        assert_eq!(
+            other.data.as_ptr(),
+            storage,
+            "the next read on this thread reuses the pooled buffer"
+        );
+        assert_eq!(other.as_slice(), &[6u8; 10]);
+    }
+
+    #[test]
+    fn a_queue_drained_slowly_keeps_fifo_order_without_moving_everything() {
+        let mut q = ByteQueue::default();
+        let mut expected = std::collections::VecDeque::new();
+        let mut next = 0u8;
+        for round in 0..200usize {
+            let chunk: Vec<u8> = (0..(1000 + round * 97 % 5000))
+                .map(|_| {
+                    next = next.wrapping_add(1);
+                    next
+                })
+                .collect();
+            q.extend(&chunk);
+            expected.extend(chunk);
+            let take = (round * 31) % 3000;
+            let take = take.min(q.len());
+            q.consume(take);
+            expected.drain(..take);
+            assert!(q.as_slice().iter().eq(expected.iter()), "round {round}");
+            assert!(
+                q.data.len() <= 4 * (q.len() + 64 * 1024),
+                "storage stays in proportion"
+            );
+        }
+    }
+
+    #[test]
+    fn trimming_the_pool_frees_its_buffers() {
+        let mut q = ByteQueue::default();
+        q.extend(&vec![1u8; 3 * READ_CHUNK]);
+        q.consume(q.len());
+        let held = || POOL.with(|p| p.borrow().iter().map(Vec::len).sum::<usize>());
+        assert!(held() >= 3 * READ_CHUNK);
+        trim_pool(0);
+        assert_eq!(held(), 0);
+    }
+
+    #[test]
+    fn growing_through_the_pool_keeps_the_bytes() {
+        let mut warm = ByteQueue::default();
+        warm.extend(&vec![0u8; 3 * READ_CHUNK]);
+        drop(warm);
+        let mut q = ByteQueue::default();
+        let mut expected = Vec::new();
+        for round in 0..40u8 {
+            let chunk = vec![round; 9000];
+            q.extend(&chunk);
+            expected.extend_from_slice(&chunk);
+            if round % 7 == 0 {
+                q.consume(5000);
+                expected.drain(..5000);
+            }
+        }
+        assert_eq!(q.as_slice(), &expected[..]);
     }
 
     #[test]

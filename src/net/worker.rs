@@ -22,6 +22,9 @@ use crate::routing::address_book::Brokers;
 
 /// How often timeouts and shutdown progress are checked when no event arrives.
 const TICK: Duration = Duration::from_millis(200);
+
+/// How long a quiet worker keeps its spare read buffers.
+const SPARE_BUFFERS_KEPT_FOR: Duration = Duration::from_secs(10);
 /// The waker's token; connection tokens are `2 * slot` (client) and `2 * slot + 1` (broker).
 const WAKER: Token = Token(usize::MAX);
 
@@ -77,6 +80,8 @@ pub fn spawn(index: usize, shared: Arc<Shared>) -> io::Result<(WorkerLink, JoinH
                 shutdown_deadline: None,
                 next_wake: None,
                 last_timers: Instant::now(),
+                last_event: Instant::now(),
+                spare_returned: false,
             };
             if let Err(e) = worker.run() {
                 log::error!("worker {index} stopped on a poll error: {e}");
@@ -96,6 +101,10 @@ struct Worker {
     next_wake: Option<Instant>,
     /// When the timers were last checked.
     last_timers: Instant,
+    /// When the last socket event came; spare buffers go back after a quiet while.
+    last_event: Instant,
+    /// The spare buffers went back since the last event.
+    spare_returned: bool,
 }
 
 impl Worker {
@@ -111,6 +120,12 @@ impl Worker {
                     continue;
                 }
                 return Err(e);
+            }
+            if events.is_empty() {
+                self.return_spare_buffers();
+            } else {
+                self.last_event = Instant::now();
+                self.spare_returned = false;
             }
             for event in events.iter() {
                 if event.token() == WAKER {
@@ -145,6 +160,15 @@ impl Worker {
             if self.shared.shutting_down.load(Ordering::Acquire) && self.drain_for_shutdown() {
                 return Ok(());
             }
+        }
+    }
+
+    /// A worker quiet for a while returns the spare read buffers of its last burst (the
+    /// thread's pool in `net::buffer`) to the allocator.
+    fn return_spare_buffers(&mut self) {
+        if !self.spare_returned && self.last_event.elapsed() >= SPARE_BUFFERS_KEPT_FOR {
+            crate::net::buffer::trim_pool(0);
+            self.spare_returned = true;
         }
     }
 

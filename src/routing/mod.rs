@@ -6,3 +6,4 @@ pub mod api_versions;
 pub mod host_map;
 pub mod port_map;
 pub mod rewrite;
+pub mod skim;

@@ -9,12 +9,14 @@ use codec::header::{response_header_version, ResponseHeader};
 use codec::messages::describe_cluster::DescribeClusterResponse;
 use codec::messages::fetch::FetchResponse;
 use codec::messages::find_coordinator::FindCoordinatorResponse;
-use codec::messages::metadata::MetadataResponse;
-use codec::messages::produce::ProduceResponse;
-use codec::{DecodeError, EncodeError, Message, Reader};
+use codec::messages::metadata::{MetadataResponse, MetadataResponseBroker};
+use codec::messages::produce::{NodeEndpoint, ProduceResponse};
+use codec::primitives::encode_tagged;
+use codec::{DecodeError, EncodeError, Message, Reader, Sink, SizeCounter, Versioned};
 
 use super::address_book::{BrokerAddress, Brokers};
 use super::advertise::Advertise;
+use super::skim;
 
 /// Kafka's COORDINATOR_NOT_AVAILABLE: makes the client look the coordinator up again.
 const COORDINATOR_NOT_AVAILABLE: i16 = 15;
@@ -92,6 +94,14 @@ pub struct Rewritten {
 }
 
 /// Rewrite the response `body` (header included) to `api_key` at `version`.
+///
+/// Metadata: the broker list is decoded and rewritten; the rest of the body (the topics and
+/// their partitions, the bulk of a large cluster's answer) is skip-scanned for its end and
+/// copied as bytes. Produce and Fetch: the body is skip-scanned up to its top-level tagged
+/// fields, record batches skipped as bytes; an answer without `NodeEndpoints` (nearly all of
+/// them) is neither decoded nor copied (`body: None`), and one with them has only its tagged
+/// section decoded and rewritten. FindCoordinator and DescribeCluster answers are small: they
+/// are decoded and re-encoded whole.
 pub fn rewrite_response(
     kind: RewriteKind,
     api_key: i16,
@@ -102,19 +112,12 @@ pub fn rewrite_response(
     let header_version = response_header_version(api_key, version);
     let mut r = Reader::new(body);
     let header = ResponseHeader::decode(&mut r, header_version)?;
+    let header_len = body.len() - r.remaining();
     let rest = r.rest();
     let mut out = Rewritten::default();
     let body = match kind {
         RewriteKind::Metadata => {
-            let mut msg: MetadataResponse = decode_lenient(api_key, rest, version)?;
-            out.learnt = Some(learn(
-                msg.brokers
-                    .iter()
-                    .map(|b| (b.node_id, b.host.as_str(), b.port)),
-            ));
-            msg.brokers
-                .retain_mut(|b| map_endpoint(map, b.node_id, &mut b.host, &mut b.port));
-            encode(&header, header_version, &msg, version)?
+            return rewrite_metadata(api_key, version, body, header_len, map);
         }
         RewriteKind::DescribeCluster => {
             let mut msg: DescribeClusterResponse = decode_lenient(api_key, rest, version)?;
@@ -135,26 +138,134 @@ pub fn rewrite_response(
             encode(&header, header_version, &msg, version)?
         }
         RewriteKind::ProduceEndpoints => {
-            let mut msg: ProduceResponse = decode_lenient(api_key, rest, version)?;
-            if msg.node_endpoints.is_empty() {
+            check_version::<ProduceResponse>(version)?;
+            if version < 9 {
+                // Not flexible: no tagged fields, no endpoints; nothing to rewrite.
                 return Ok(out);
             }
-            msg.node_endpoints
-                .retain_mut(|e| map_endpoint(map, e.node_id, &mut e.host, &mut e.port));
-            encode(&header, header_version, &msg, version)?
+            let tagged_start = skim::produce_tagged_start(rest, version)?;
+            match rewrite_endpoints(api_key, version, rest, tagged_start, 10, map)? {
+                None => return Ok(out),
+                Some(section) => splice(body, header_len + tagged_start, &section),
+            }
         }
         RewriteKind::FetchEndpoints => {
-            let mut msg: FetchResponse = decode_lenient(api_key, rest, version)?;
-            if msg.node_endpoints.is_empty() {
+            check_version::<FetchResponse>(version)?;
+            if version < 12 {
                 return Ok(out);
             }
-            msg.node_endpoints
-                .retain_mut(|e| map_endpoint(map, e.node_id, &mut e.host, &mut e.port));
-            encode(&header, header_version, &msg, version)?
+            let tagged_start = skim::fetch_tagged_start(rest, version)?;
+            match rewrite_endpoints(api_key, version, rest, tagged_start, 16, map)? {
+                None => return Ok(out),
+                Some(section) => splice(body, header_len + tagged_start, &section),
+            }
         }
     };
     out.body = Some(body);
     Ok(out)
+}
+
+/// Metadata: decode and rewrite the broker list only; the bytes before it (header, throttle
+/// time) and after it, up to the end of the message, are copied. Bytes past the end are
+/// dropped, as the full decode and re-encode did.
+fn rewrite_metadata(
+    api_key: i16,
+    version: i16,
+    body: &[u8],
+    header_len: usize,
+    map: &dyn Advertise,
+) -> Result<Rewritten, RewriteError> {
+    check_version::<MetadataResponse>(version)?;
+    let rest = body.get(header_len..).unwrap_or_default();
+    let layout = skim::metadata(rest, version)?;
+    report_trailing(api_key, version, rest.len() - layout.end);
+    let flexible = version >= 9;
+    let mut r = Reader::new(
+        rest.get(layout.brokers_start..layout.brokers_end)
+            .unwrap_or_default(),
+    );
+    let mut brokers = r.array(flexible, "brokers", |r| {
+        MetadataResponseBroker::decode(r, version)
+    })?;
+    let learnt = learn(brokers.iter().map(|b| (b.node_id, b.host.as_str(), b.port)));
+    brokers.retain_mut(|b| map_endpoint(map, b.node_id, &mut b.host, &mut b.port));
+    let mut size = SizeCounter::default();
+    size.put_array(&brokers, flexible, "brokers", |w, b| b.encode(w, version))?;
+    let before = body
+        .get(..header_len + layout.brokers_start)
+        .unwrap_or_default();
+    let after = rest.get(layout.brokers_end..layout.end).unwrap_or_default();
+    let mut new = Vec::with_capacity(before.len() + size.0 + after.len());
+    new.extend_from_slice(before);
+    new.put_array(&brokers, flexible, "brokers", |w, b| b.encode(w, version))?;
+    new.extend_from_slice(after);
+    Ok(Rewritten {
+        body: Some(new),
+        learnt: Some(learnt),
+    })
+}
+
+/// The top-level tagged section of a Produce or Fetch answer, which starts at `tagged_start`
+/// in `rest` (the body after the header): `None` when it carries no `NodeEndpoints` (tag 0,
+/// from version `endpoints_from`), else the section rewritten.
+fn rewrite_endpoints(
+    api_key: i16,
+    version: i16,
+    rest: &[u8],
+    tagged_start: usize,
+    endpoints_from: i16,
+    map: &dyn Advertise,
+) -> Result<Option<Vec<u8>>, RewriteError> {
+    let section = rest.get(tagged_start..).unwrap_or_default();
+    if version < endpoints_from || !skim::has_nonempty_tag(section, 0)? {
+        let mut r = Reader::new(section);
+        r.tagged_fields("response tagged fields")?;
+        report_trailing(api_key, version, r.remaining());
+        return Ok(None);
+    }
+    let mut r = Reader::new(section);
+    let mut tagged = r.tagged_fields("response tagged fields")?;
+    report_trailing(api_key, version, r.remaining());
+    let mut endpoints = tagged
+        .take_decoded(0, "node endpoints", |r| {
+            r.array(true, "node endpoints", |r| NodeEndpoint::decode(r, version))
+        })?
+        .unwrap_or_default();
+    if endpoints.is_empty() {
+        return Ok(None);
+    }
+    endpoints.retain_mut(|e| map_endpoint(map, e.node_id, &mut e.host, &mut e.port));
+    let mut known = Vec::new();
+    if !endpoints.is_empty() {
+        known.push(encode_tagged(0, |b| {
+            b.put_array(&endpoints, true, "node endpoints", |w, n| {
+                n.encode(w, version)
+            })
+        })?);
+    }
+    let mut out = Vec::new();
+    out.put_tagged_fields(&known, &tagged)?;
+    Ok(Some(out))
+}
+
+/// `body` up to `at`, then `tail`.
+fn splice(body: &[u8], at: usize, tail: &[u8]) -> Vec<u8> {
+    let head = body.get(..at).unwrap_or_default();
+    let mut out = Vec::with_capacity(head.len() + tail.len());
+    out.extend_from_slice(head);
+    out.extend_from_slice(tail);
+    out
+}
+
+fn check_version<M: Message>(version: i16) -> Result<(), DecodeError> {
+    if M::supports(version) {
+        Ok(())
+    } else {
+        Err(DecodeError::UnsupportedVersion {
+            api_key: M::API_KEY,
+            version,
+        })
+    }
 }
 
 /// Decode a broker's answer, tolerating bytes past the end of the message as Kafka clients do
@@ -162,6 +273,13 @@ pub fn rewrite_response(
 /// once per API version.
 fn decode_lenient<M: Message>(api_key: i16, body: &[u8], version: i16) -> Result<M, DecodeError> {
     let (msg, trailing) = M::decode_body_prefix(body, version)?;
+    report_trailing(api_key, version, trailing);
+    Ok(msg)
+}
+
+/// Bytes past the end of a broker's answer are dropped (or, in an answer forwarded unchanged,
+/// left for the client to ignore), and reported once per API version.
+fn report_trailing(api_key: i16, version: i16, trailing: usize) {
     if trailing > 0 {
         static REPORTED: Mutex<BTreeSet<(i16, i16)>> = Mutex::new(BTreeSet::new());
         let first_time = match REPORTED.lock() {
@@ -175,7 +293,6 @@ fn decode_lenient<M: Message>(api_key: i16, body: &[u8], version: i16) -> Result
             );
         }
     }
-    Ok(msg)
 }
 
 fn encode<M: Message>(
@@ -255,3 +372,7 @@ fn report_out_of_range(map: &dyn Advertise, node_id: i32) {
 #[cfg(test)]
 #[path = "rewrite_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "rewrite_equivalence_tests.rs"]
+mod equivalence_tests;
