@@ -123,6 +123,9 @@ pub fn trim_pool(keep_bytes: usize) {
     });
 }
 
+/// Blocks at least this large move between queues with their storage rather than by copy.
+const HAND_OVER_MIN: usize = 64 * 1024;
+
 /// A FIFO of bytes over one initialised buffer: live bytes are `data[head..tail]`. Reads go
 /// straight into the free space after `tail`, so nothing is zero-filled per read; the buffer
 /// grows (zero-filled once) only when a burst needs more room, and is released when it empties.
@@ -215,6 +218,40 @@ impl ByteQueue {
             }
         }
         self.data.resize(needed.max(self.data.len() * 2), 0);
+    }
+
+    /// Move the first `n` bytes to the tail of `dst`. A large block moving to an empty queue
+    /// is handed over with the storage that holds it (only what follows it, usually the start
+    /// of the next frame, is copied): a Fetch answer of megabytes is not copied once more on
+    /// its way from the broker's queue to the client's.
+    pub fn move_front_to(&mut self, n: usize, dst: &mut ByteQueue) {
+        let n = n.min(self.len());
+        let rest = self.len() - n;
+        if !dst.is_empty() || n < HAND_OVER_MIN || rest > n / 4 {
+            dst.extend(self.as_slice().get(..n).unwrap_or_default());
+            self.consume(n);
+            return;
+        }
+        let (head, split, tail) = (self.head, self.head + n, self.tail);
+        let storage = std::mem::take(&mut self.data);
+        // Ours becomes the empty queue's old storage (or a pooled one) for the bytes after.
+        std::mem::swap(&mut self.data, &mut dst.data);
+        self.head = 0;
+        self.tail = 0;
+        self.extend(storage.get(split..tail).unwrap_or_default());
+        dst.data = storage;
+        dst.head = head;
+        dst.tail = split;
+    }
+
+    /// Overwrite the bytes at `at` (from the head) with `bytes`, where they exist.
+    pub fn patch(&mut self, at: usize, bytes: &[u8]) {
+        let start = self.head + at;
+        if let Some(place) = self.data.get_mut(start..start + bytes.len()) {
+            if start + bytes.len() <= self.tail {
+                place.copy_from_slice(bytes);
+            }
+        }
     }
 
     /// Read from `src` until it would block, it closes, or the queue holds `limit` bytes.
@@ -383,6 +420,41 @@ mod tests {
         assert!(held() >= 3 * READ_CHUNK);
         trim_pool(0);
         assert_eq!(held(), 0);
+    }
+
+    #[test]
+    fn a_large_block_moves_with_its_storage_and_the_rest_stays() {
+        let mut from = ByteQueue::default();
+        let block: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        from.extend(b"xx");
+        from.consume(2);
+        from.extend(&block);
+        from.extend(b"next frame");
+        let mut to = ByteQueue::default();
+        from.move_front_to(block.len(), &mut to);
+        assert_eq!(to.as_slice(), block.as_slice());
+        assert_eq!(from.as_slice(), b"next frame");
+        to.patch(4, &[9, 9, 9, 9]);
+        assert_eq!(
+            to.as_slice()[..8],
+            [block[0], block[1], block[2], block[3], 9, 9, 9, 9]
+        );
+        assert_eq!(to.as_slice()[8..], block[8..]);
+        // Into a queue that holds bytes already, it is a copy, and order is kept.
+        let mut from = ByteQueue::default();
+        from.extend(&block);
+        let mut to = ByteQueue::default();
+        to.extend(b"first");
+        from.move_front_to(block.len(), &mut to);
+        assert_eq!(&to.as_slice()[..5], b"first");
+        assert_eq!(&to.as_slice()[5..], block.as_slice());
+        assert!(from.is_empty());
+        to.patch(to.len() - 2, &[1, 2, 3]);
+        assert_eq!(
+            &to.as_slice()[to.len() - 2..],
+            &block[block.len() - 2..],
+            "no patch past the tail"
+        );
     }
 
     #[test]

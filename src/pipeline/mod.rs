@@ -75,6 +75,20 @@ pub enum Took {
     NotNow,
 }
 
+/// What became of an answer offered to the pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Dealt with: whatever goes to the client is queued.
+    Done,
+    /// The answer goes to the client exactly as it came but for its correlation id, which must
+    /// become `client_id` (bytes 4..8 of the frame). The caller moves the frame the cheapest
+    /// way it has, then calls [`Pipeline::release_ready`].
+    AsIs {
+        /// The client's correlation id.
+        client_id: i32,
+    },
+}
+
 /// A request held by a filter until its wake-up: the filters before it have run.
 #[derive(Debug)]
 struct ParkedRequest {
@@ -387,16 +401,17 @@ impl Pipeline {
         frame: &[u8],
         out: &mut Outbox<'_>,
         now: Instant,
-    ) -> Result<(), Close> {
+    ) -> Result<Delivery, Close> {
         let body = frame.get(SIZE_PREFIX..).unwrap_or_default();
         let id = peek_correlation_id(body).map_err(|e| Close::BadResponse(e.to_string()))?;
         match self.table.take_answer(id) {
             Matched::Unexpected => Err(Close::BadResponse(format!(
                 "unexpected response with correlation id {id}"
             ))),
-            Matched::Waiter(Waiter::Silent) => Ok(()),
+            Matched::Waiter(Waiter::Silent) => Ok(Delivery::Done),
             Matched::Waiter(Waiter::Side { filter, token }) => {
-                self.side_answer(filter, token, body, out, now)
+                self.side_answer(filter, token, body, out, now)?;
+                Ok(Delivery::Done)
             }
             Matched::Waiter(Waiter::Client(seq)) => self.client_answer(seq, frame, out, now),
         }
@@ -427,7 +442,7 @@ impl Pipeline {
         frame: &[u8],
         out: &mut Outbox<'_>,
         now: Instant,
-    ) -> Result<(), Close> {
+    ) -> Result<Delivery, Close> {
         let body = frame.get(SIZE_PREFIX..).unwrap_or_default();
         let head = self.table.is_head(seq);
         let Some(slot) = self.table.slot_mut(seq) else {
@@ -452,23 +467,19 @@ impl Pipeline {
         if !filtered && head {
             // The byte path: the answer goes out as it came (or as rewritten), with the
             // client's id, without being held.
-            let len = match rewritten {
-                None => {
-                    copy_with_id(frame, ANSWER_ID_AT, client_id, out.to_client);
-                    frame.len()
-                }
-                Some(mut answer) => {
-                    patch_id(&mut answer, 0, client_id);
-                    push_frame_parts(out.to_client, &answer, &[]).map_err(|_| {
-                        Close::BadResponse("a rewritten answer is too large".into())
-                    })?;
-                    answer.len() + SIZE_PREFIX
-                }
-            };
-            self.shared.metrics.response(api_key, len);
             self.table.close_head(seq);
+            let Some(mut answer) = rewritten else {
+                self.shared.metrics.response(api_key, frame.len());
+                return Ok(Delivery::AsIs { client_id });
+            };
+            patch_id(&mut answer, 0, client_id);
+            push_frame_parts(out.to_client, &answer, &[])
+                .map_err(|_| Close::BadResponse("a rewritten answer is too large".into()))?;
+            self.shared
+                .metrics
+                .response(api_key, answer.len() + SIZE_PREFIX);
             self.release(out);
-            return Ok(());
+            return Ok(Delivery::Done);
         }
         let mut answer = rewritten.unwrap_or_else(|| body.to_vec());
         let mut wake = None;
@@ -478,7 +489,7 @@ impl Pipeline {
         patch_id(&mut answer, 0, client_id);
         self.table.answer(seq, answer, wake);
         self.release(out);
-        Ok(())
+        Ok(Delivery::Done)
     }
 
     /// Rewrite the broker addresses in an answer (`None`: nothing to change); learn the
@@ -599,8 +610,9 @@ impl Pipeline {
         Some(client_id)
     }
 
-    /// After a streamed answer: the local answers queued behind it may go.
-    pub fn after_stream(&mut self, out: &mut Outbox<'_>) {
+    /// After an answer the caller moved itself (streamed, or [`Delivery::AsIs`]): the answers
+    /// queued behind it may go.
+    pub fn release_ready(&mut self, out: &mut Outbox<'_>) {
         self.release(out);
     }
 
@@ -680,6 +692,7 @@ fn later(current: Option<Wake>, new: Wake) -> Wake {
 /// Where the correlation id sits in a frame (size prefix included): after the size, api key
 /// and version in a request; right after the size in an answer.
 const REQUEST_ID_AT: usize = 8;
+#[cfg(test)]
 const ANSWER_ID_AT: usize = 4;
 
 /// Copy `frame` to `queue` with the correlation id at `at` replaced by `id`.

@@ -107,9 +107,17 @@ fn offer(p: &mut Pipeline, q: &mut Queues, frame: &[u8]) -> Took {
         .unwrap()
 }
 
+/// Offer an answer the way `Connection` does: one the pipeline leaves as it is is moved to the
+/// client's queue with the client's id.
 fn answer(p: &mut Pipeline, q: &mut Queues, frame: &[u8]) {
-    p.on_response(frame, &mut q.outbox(), Instant::now())
-        .unwrap();
+    answer_at(p, q, frame, Instant::now());
+}
+
+fn answer_at(p: &mut Pipeline, q: &mut Queues, frame: &[u8], now: Instant) {
+    if let Delivery::AsIs { client_id } = p.on_response(frame, &mut q.outbox(), now).unwrap() {
+        copy_with_id(frame, ANSWER_ID_AT, client_id, &mut q.to_client);
+        p.release_ready(&mut q.outbox());
+    }
 }
 
 #[test]
@@ -299,8 +307,7 @@ fn the_delay_filter_holds_answers_until_their_time() {
         &request_frame(keys::API_VERSIONS, 3, 2, &[0, 0, 0]),
     );
     let id = request_id(&frames(&mut q.to_upstream)[0]);
-    p.on_response(&answer_frame(HEARTBEAT, 4, id, b""), &mut q.outbox(), start)
-        .unwrap();
+    answer_at(&mut p, &mut q, &answer_frame(HEARTBEAT, 4, id, b""), start);
     assert!(
         q.to_client.is_empty(),
         "held, and the local answer behind it too"

@@ -26,7 +26,7 @@ use super::upstream::Upstream;
 use crate::net::buffer::{ByteQueue, IoOutcome};
 use crate::net::transport::Transport;
 use crate::pipeline::session::Session;
-use crate::pipeline::{Outbox, Pipeline, Took};
+use crate::pipeline::{Delivery, Outbox, Pipeline, Took};
 use crate::routing::host_map::SniTarget;
 
 /// Answers at least this large are streamed to the client as they arrive (see
@@ -510,8 +510,20 @@ impl Connection {
                 to_client: &mut self.client_out,
                 to_upstream: &mut self.upstream_out,
             };
-            self.pipeline.on_response(frame, &mut out, now)?;
-            self.upstream_in.consume(len);
+            match self.pipeline.on_response(frame, &mut out, now)? {
+                Delivery::Done => self.upstream_in.consume(len),
+                Delivery::AsIs { client_id } => {
+                    let at = self.client_out.len();
+                    self.upstream_in.move_front_to(len, &mut self.client_out);
+                    self.client_out
+                        .patch(at + SIZE_PREFIX, &client_id.to_be_bytes());
+                    let mut out = Outbox {
+                        to_client: &mut self.client_out,
+                        to_upstream: &mut self.upstream_out,
+                    };
+                    self.pipeline.release_ready(&mut out);
+                }
+            }
         }
     }
 
@@ -552,7 +564,7 @@ impl Connection {
             to_client: &mut self.client_out,
             to_upstream: &mut self.upstream_out,
         };
-        self.pipeline.after_stream(&mut out);
+        self.pipeline.release_ready(&mut out);
         true
     }
 }
