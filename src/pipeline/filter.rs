@@ -42,7 +42,10 @@ pub enum Verdict {
     /// Answer the client with this response body (the message after the response header);
     /// a request goes no further.
     Answer(Vec<u8>),
-    /// Hold the frame until `Wake` and then run this filter's hook again.
+    /// Hold the frame until `Wake`. A parked request runs this filter's hook again when it
+    /// wakes (the filters before it are not run twice), and the client's later requests wait
+    /// behind it, so their order is kept. A parked answer is held as it is once every answer
+    /// hook has run; the answers after it wait behind it.
     Park(Wake),
     /// Close the connection, with the reason for the log.
     Close(String),
