@@ -335,10 +335,28 @@ class KafkaCluster:
         while time.time() < deadline:
             t = admin.list_topics(name, timeout=5).topics.get(name)
             if t is not None and t.error is None and len(t.partitions) == partitions \
-                    and all(p.leader >= 0 for p in t.partitions.values()):
+                    and all(p.leader >= 0 for p in t.partitions.values()) \
+                    and self._leaders_serve(admin, name, partitions):
                 return name
             time.sleep(0.2)
         raise TimeoutError(f"topic {name} not visible")
+
+    @staticmethod
+    def _leaders_serve(admin, name, partitions):
+        """True once every partition's leader serves it. Metadata names a leader a few ms before that
+        broker has made the partition its own (seen: partition 0 led 40 ms after partition 1): a
+        first Produce in that window gets NOT_LEADER_OR_FOLLOWER, and the non-idempotent producer
+        of the tests retries that batch after later ones, so records land out of order."""
+        from confluent_kafka import KafkaException, TopicPartition
+        from confluent_kafka.admin import OffsetSpec
+
+        request = {TopicPartition(name, p): OffsetSpec.latest() for p in range(partitions)}
+        try:
+            for fut in admin.list_offsets(request, request_timeout=5).values():
+                fut.result(10)
+            return True
+        except KafkaException:
+            return False
 
     def log(self, node_id=None):
         ids = [node_id] if node_id is not None else self.node_ids
