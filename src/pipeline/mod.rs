@@ -116,7 +116,7 @@ pub struct Pipeline {
     /// Close once everything for the client has been written, and why.
     close_when_flushed: Option<Close>,
     parked: Option<ParkedRequest>,
-    /// Side requests in flight: token, api key, version, filter position.
+    /// Side requests in flight: token, api key, version (the filter is in the table's waiter).
     side: Vec<(u64, i16, i16)>,
     next_token: u64,
     seen_client_id: bool,

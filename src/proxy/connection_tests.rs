@@ -406,38 +406,3 @@ fn a_request_that_arrives_with_the_clients_close_still_reaches_the_broker() {
     broker.read_to_end(&mut got).unwrap();
     same_but_correlation_id(&got, &frame(&request));
 }
-
-/// A host-routed connection whose broker is not decided yet serves nothing: its requests wait,
-/// so a refused SNI name never gets a local ApiVersions answer first (a race seen under load).
-#[test]
-fn nothing_is_served_before_the_route_is_decided() {
-    let (mut client, client_end) = pair();
-    let peer = client.local_addr().unwrap();
-    let mut conn = Connection::new(
-        Transport::Plain(client_end),
-        peer,
-        ListenerKind::Sni,
-        shared(),
-    );
-    // ApiVersions v0, correlation id 3: kgate answers it itself once the route is known.
-    let mut request = Vec::new();
-    request.extend_from_slice(&18i16.to_be_bytes());
-    request.extend_from_slice(&0i16.to_be_bytes());
-    request.extend_from_slice(&3i32.to_be_bytes());
-    request.extend_from_slice(&(-1i16).to_be_bytes());
-    client.write_all(&frame(&request)).unwrap();
-    std::thread::sleep(Duration::from_millis(50));
-    pump_ready(&mut conn).unwrap();
-    pump_ready(&mut conn).unwrap();
-    assert!(
-        matches!(conn.sni_route(), Some(Err(Close::Sni(_)))),
-        "a plaintext client names no broker"
-    );
-    client.set_nonblocking(true).unwrap();
-    let mut buf = [0u8; 64];
-    let read = client.read(&mut buf);
-    assert!(
-        matches!(&read, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
-        "something was served before the route was decided: {read:?}"
-    );
-}
