@@ -459,6 +459,19 @@ def run_backend(backend, args, targets, workloads, logdir, kgate_bin, pki):
 
 
 # --- the report -------------------------------------------------------------------------------------
+def append_section(out, title, script, how, kgate_bin, table, notes=()):
+    """Append one measured section to the report `out`: the title, when and how it was run, the
+    load average at the end, `how` and any `notes` as list items, then the table."""
+    load = os.getloadavg()
+    head = ["", f"## {title}", "",
+            f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; command: "
+            f"`{' '.join(['scripts/' + Path(script).name] + sys.argv[1:])}`; kgate: {kgate_bin}; "
+            f"load average at the end {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}",
+            "- " + how] + [f"- {note}" for note in notes] + [""]
+    with open(out, "a") as f:
+        f.write("\n".join(head) + "\n" + table + "\n")
+
+
 def ratio(rows, row, key, base="direct"):
     other = next((r for r in rows if r["backend"] == row["backend"] and r.get("workload") == row.get("workload")
                   and r["target"] == base), None)

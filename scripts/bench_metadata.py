@@ -149,14 +149,7 @@ def main():
     text = "\n".join(lines)
     print(text)
     if args.out:
-        load = os.getloadavg()
-        head = ["", "## %s" % TITLE, "",
-                f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; command: "
-                f"`{' '.join(['scripts/' + Path(__file__).name] + sys.argv[1:])}`; kgate: {kgate_bin}; "
-                f"load average at the end {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}",
-                "- " + HOW, ""]
-        with open(args.out, "a") as f:
-            f.write("\n".join(head) + "\n" + text + "\n")
+        bench.append_section(args.out, TITLE, __file__, HOW, kgate_bin, text)
 
 
 if __name__ == "__main__":
