@@ -1,6 +1,7 @@
 //! kgate: a Kafka gateway. A network proxy that speaks the Kafka wire protocol on both sides,
 //! so clients only change their bootstrap address.
 
+pub mod acl;
 pub mod admin;
 pub mod auth;
 pub mod config;

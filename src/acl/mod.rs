@@ -1,0 +1,4 @@
+//! ACLs with Apache Kafka's semantics: the bindings, the authorizer over them, and what each
+//! API needs (`../shared/ACLS.md`).
+
+pub mod binding;
