@@ -92,6 +92,9 @@ fn field_line(message: &str, f: &Field) -> String {
     if let Some(e) = f.entity {
         let _ = write!(line, ".entity({})", entity(e));
     }
+    if f.default != 0 {
+        let _ = write!(line, ".default({})", f.default);
+    }
     line.push_str(",\n");
     line
 }

@@ -72,6 +72,8 @@ pub struct Field {
     pub tagged: Versions,
     pub tag: Option<u32>,
     pub entity: Option<Entity>,
+    /// The schema's `default` as the tables keep it (see `default_of`).
+    pub default: i64,
 }
 
 /// One message (a request, a response, or a data message such as the consumer protocol).
@@ -167,6 +169,49 @@ fn entity_of(json: &Value, name: &str, element: &str, at: &str) -> Result<Option
     Ok(Some(entity))
 }
 
+/// The schema's `default`, as the one number the tables keep: an integer field's value (decimal
+/// or `0x` hex), 1 for a bool field that defaults to true, 0 otherwise. "null" and "" are what a
+/// missing nullable or string value means anyway; any other default is refused, so that a new
+/// kind of default in a later schema is noticed rather than dropped.
+fn default_of(json: &Value, ty: &Type, at: &str) -> Result<i64, String> {
+    let text = match json.get("default") {
+        None => return Ok(0),
+        Some(Value::String(s)) => s.trim().to_owned(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(other) => return Err(format!("{at}: default {other} is not a string")),
+    };
+    let refused = || Err(format!("{at}: default {text:?} is not supported on {ty:?}"));
+    let range = |min: i64, max: i64| -> Result<i64, String> {
+        let value = match text.strip_prefix("0x") {
+            Some(hex) => i64::from_str_radix(hex, 16),
+            None => text.parse::<i64>(),
+        }
+        .map_err(|e| format!("{at}: default {text:?}: {e}"))?;
+        if (min..=max).contains(&value) {
+            Ok(value)
+        } else {
+            Err(format!("{at}: default {text:?} out of range"))
+        }
+    };
+    match ty {
+        Type::Scalar("bool") => match text.as_str() {
+            "true" => Ok(1),
+            "false" => Ok(0),
+            _ => refused(),
+        },
+        Type::Scalar("int8") => range(i8::MIN.into(), i8::MAX.into()),
+        Type::Scalar("int16") => range(i16::MIN.into(), i16::MAX.into()),
+        Type::Scalar("uint16") => range(0, u16::MAX.into()),
+        Type::Scalar("int32") => range(i32::MIN.into(), i32::MAX.into()),
+        Type::Scalar("uint32") => range(0, u32::MAX.into()),
+        Type::Scalar("int64") => range(i64::MIN, i64::MAX),
+        _ if text == "null" => Ok(0),
+        Type::Scalar("string" | "bytes") if text.is_empty() => Ok(0),
+        _ => refused(),
+    }
+}
+
 struct Reader<'m> {
     message: &'m str,
     structs: Vec<(String, Vec<Field>)>,
@@ -224,6 +269,7 @@ impl Reader<'_> {
         }
         Ok(Field {
             entity: entity_of(json, &name, element, &at)?,
+            default: default_of(json, &ty, &at)?,
             name,
             ty,
             versions: Versions::parse(text(json, "versions", &at)?)?,

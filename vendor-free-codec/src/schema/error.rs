@@ -29,6 +29,14 @@ pub enum WalkError {
     },
     /// The replacement (or a length prefix it changes) is too long for its length prefix.
     TooLong(EncodeError),
+    /// A value tree does not fit the message's schema at its version
+    /// ([`encode`](super::encode)), or a path names no struct ([`new_element`](super::new_element)).
+    Encode {
+        /// The field.
+        field: &'static str,
+        /// What is wrong with it.
+        why: &'static str,
+    },
 }
 
 impl From<DecodeError> for WalkError {
@@ -45,6 +53,7 @@ impl fmt::Display for WalkError {
             Self::MissingContext { context } => write!(f, "cannot tell entities apart: {context}"),
             Self::BadReplacement { field } => write!(f, "replacement does not fit field {field}"),
             Self::TooLong(e) => write!(f, "rewritten message: {e}"),
+            Self::Encode { field, why } => write!(f, "cannot encode field {field}: {why}"),
         }
     }
 }

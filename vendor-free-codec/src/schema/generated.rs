@@ -102,7 +102,7 @@ static CONSUMER_PROTOCOL_SUBSCRIPTION__FIELDS: [Field; 5] = [
     Field::new("Topics", Type::Array(Element::Scalar(Scalar::String)), Versions::since(0)),
     Field::new("UserData", Type::Scalar(Scalar::Bytes), Versions::since(0)).nullable(Versions::since(0)),
     Field::new("OwnedPartitions", Type::Array(Element::Struct(&CONSUMER_PROTOCOL_SUBSCRIPTION__TOPIC_PARTITION)), Versions::since(1)),
-    Field::new("GenerationId", Type::Scalar(Scalar::Int32), Versions::since(2)),
+    Field::new("GenerationId", Type::Scalar(Scalar::Int32), Versions::since(2)).default(-1),
     Field::new("RackId", Type::Scalar(Scalar::String), Versions::since(3)).nullable(Versions::since(3)),
 ];
 static CONSUMER_PROTOCOL_SUBSCRIPTION__TOPIC_PARTITION: [Field; 2] = [
@@ -155,8 +155,8 @@ static PRODUCE_RESPONSE__PARTITION_PRODUCE_RESPONSE: [Field; 8] = [
     Field::new("Index", Type::Scalar(Scalar::Int32), Versions::since(0)),
     Field::new("ErrorCode", Type::Scalar(Scalar::Int16), Versions::since(0)),
     Field::new("BaseOffset", Type::Scalar(Scalar::Int64), Versions::since(0)),
-    Field::new("LogAppendTimeMs", Type::Scalar(Scalar::Int64), Versions::since(2)),
-    Field::new("LogStartOffset", Type::Scalar(Scalar::Int64), Versions::since(5)),
+    Field::new("LogAppendTimeMs", Type::Scalar(Scalar::Int64), Versions::since(2)).default(-1),
+    Field::new("LogStartOffset", Type::Scalar(Scalar::Int64), Versions::since(5)).default(-1),
     Field::new("RecordErrors", Type::Array(Element::Struct(&PRODUCE_RESPONSE__BATCH_INDEX_AND_ERROR_MESSAGE)), Versions::since(8)),
     Field::new("ErrorMessage", Type::Scalar(Scalar::String), Versions::since(8)).nullable(Versions::since(8)),
     Field::new("CurrentLeader", Type::Struct(&PRODUCE_RESPONSE__LEADER_ID_AND_EPOCH), Versions::since(10)).tagged(Versions::since(10), 0),
@@ -166,8 +166,8 @@ static PRODUCE_RESPONSE__BATCH_INDEX_AND_ERROR_MESSAGE: [Field; 2] = [
     Field::new("BatchIndexErrorMessage", Type::Scalar(Scalar::String), Versions::since(8)).nullable(Versions::since(8)),
 ];
 static PRODUCE_RESPONSE__LEADER_ID_AND_EPOCH: [Field; 2] = [
-    Field::new("LeaderId", Type::Scalar(Scalar::Int32), Versions::since(10)),
-    Field::new("LeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(10)),
+    Field::new("LeaderId", Type::Scalar(Scalar::Int32), Versions::since(10)).default(-1),
+    Field::new("LeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(10)).default(-1),
 ];
 static PRODUCE_RESPONSE__NODE_ENDPOINT: [Field; 4] = [
     Field::new("NodeId", Type::Scalar(Scalar::Int32), Versions::since(10)),
@@ -180,21 +180,21 @@ static PRODUCE_RESPONSE__NODE_ENDPOINT: [Field; 4] = [
 pub static FETCH_REQUEST: MessageSchema = MessageSchema { name: "FetchRequest", versions: Versions::range(4, 18), flexible: Versions::since(12), fields: &FETCH_REQUEST__FIELDS };
 static FETCH_REQUEST__FIELDS: [Field; 12] = [
     Field::new("ClusterId", Type::Scalar(Scalar::String), Versions::since(12)).nullable(Versions::since(12)).tagged(Versions::since(12), 0),
-    Field::new("ReplicaId", Type::Scalar(Scalar::Int32), Versions::range(0, 14)),
+    Field::new("ReplicaId", Type::Scalar(Scalar::Int32), Versions::range(0, 14)).default(-1),
     Field::new("ReplicaState", Type::Struct(&FETCH_REQUEST__REPLICA_STATE), Versions::since(15)).tagged(Versions::since(15), 1),
     Field::new("MaxWaitMs", Type::Scalar(Scalar::Int32), Versions::since(0)),
     Field::new("MinBytes", Type::Scalar(Scalar::Int32), Versions::since(0)),
-    Field::new("MaxBytes", Type::Scalar(Scalar::Int32), Versions::since(3)),
+    Field::new("MaxBytes", Type::Scalar(Scalar::Int32), Versions::since(3)).default(2147483647),
     Field::new("IsolationLevel", Type::Scalar(Scalar::Int8), Versions::since(4)),
     Field::new("SessionId", Type::Scalar(Scalar::Int32), Versions::since(7)),
-    Field::new("SessionEpoch", Type::Scalar(Scalar::Int32), Versions::since(7)),
+    Field::new("SessionEpoch", Type::Scalar(Scalar::Int32), Versions::since(7)).default(-1),
     Field::new("Topics", Type::Array(Element::Struct(&FETCH_REQUEST__FETCH_TOPIC)), Versions::since(0)),
     Field::new("ForgottenTopicsData", Type::Array(Element::Struct(&FETCH_REQUEST__FORGOTTEN_TOPIC)), Versions::since(7)),
     Field::new("RackId", Type::Scalar(Scalar::String), Versions::since(11)),
 ];
 static FETCH_REQUEST__REPLICA_STATE: [Field; 2] = [
-    Field::new("ReplicaId", Type::Scalar(Scalar::Int32), Versions::since(15)),
-    Field::new("ReplicaEpoch", Type::Scalar(Scalar::Int64), Versions::since(15)),
+    Field::new("ReplicaId", Type::Scalar(Scalar::Int32), Versions::since(15)).default(-1),
+    Field::new("ReplicaEpoch", Type::Scalar(Scalar::Int64), Versions::since(15)).default(-1),
 ];
 static FETCH_REQUEST__FETCH_TOPIC: [Field; 3] = [
     Field::new("Topic", Type::Scalar(Scalar::String), Versions::range(0, 12)).entity(EntityKind::TopicName),
@@ -203,13 +203,13 @@ static FETCH_REQUEST__FETCH_TOPIC: [Field; 3] = [
 ];
 static FETCH_REQUEST__FETCH_PARTITION: [Field; 8] = [
     Field::new("Partition", Type::Scalar(Scalar::Int32), Versions::since(0)),
-    Field::new("CurrentLeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(9)),
+    Field::new("CurrentLeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(9)).default(-1),
     Field::new("FetchOffset", Type::Scalar(Scalar::Int64), Versions::since(0)),
-    Field::new("LastFetchedEpoch", Type::Scalar(Scalar::Int32), Versions::since(12)),
-    Field::new("LogStartOffset", Type::Scalar(Scalar::Int64), Versions::since(5)),
+    Field::new("LastFetchedEpoch", Type::Scalar(Scalar::Int32), Versions::since(12)).default(-1),
+    Field::new("LogStartOffset", Type::Scalar(Scalar::Int64), Versions::since(5)).default(-1),
     Field::new("PartitionMaxBytes", Type::Scalar(Scalar::Int32), Versions::since(0)),
     Field::new("ReplicaDirectoryId", Type::Scalar(Scalar::Uuid), Versions::since(17)).tagged(Versions::since(17), 0),
-    Field::new("HighWatermark", Type::Scalar(Scalar::Int64), Versions::since(18)).tagged(Versions::since(18), 1),
+    Field::new("HighWatermark", Type::Scalar(Scalar::Int64), Versions::since(18)).tagged(Versions::since(18), 1).default(9223372036854775807),
 ];
 static FETCH_REQUEST__FORGOTTEN_TOPIC: [Field; 3] = [
     Field::new("Topic", Type::Scalar(Scalar::String), Versions::range(7, 12)).entity(EntityKind::TopicName),
@@ -235,26 +235,26 @@ static FETCH_RESPONSE__PARTITION_DATA: [Field; 11] = [
     Field::new("PartitionIndex", Type::Scalar(Scalar::Int32), Versions::since(0)),
     Field::new("ErrorCode", Type::Scalar(Scalar::Int16), Versions::since(0)),
     Field::new("HighWatermark", Type::Scalar(Scalar::Int64), Versions::since(0)),
-    Field::new("LastStableOffset", Type::Scalar(Scalar::Int64), Versions::since(4)),
-    Field::new("LogStartOffset", Type::Scalar(Scalar::Int64), Versions::since(5)),
+    Field::new("LastStableOffset", Type::Scalar(Scalar::Int64), Versions::since(4)).default(-1),
+    Field::new("LogStartOffset", Type::Scalar(Scalar::Int64), Versions::since(5)).default(-1),
     Field::new("DivergingEpoch", Type::Struct(&FETCH_RESPONSE__EPOCH_END_OFFSET), Versions::since(12)).tagged(Versions::since(12), 0),
     Field::new("CurrentLeader", Type::Struct(&FETCH_RESPONSE__LEADER_ID_AND_EPOCH), Versions::since(12)).tagged(Versions::since(12), 1),
     Field::new("SnapshotId", Type::Struct(&FETCH_RESPONSE__SNAPSHOT_ID), Versions::since(12)).tagged(Versions::since(12), 2),
     Field::new("AbortedTransactions", Type::Array(Element::Struct(&FETCH_RESPONSE__ABORTED_TRANSACTION)), Versions::since(4)).nullable(Versions::since(4)),
-    Field::new("PreferredReadReplica", Type::Scalar(Scalar::Int32), Versions::since(11)),
+    Field::new("PreferredReadReplica", Type::Scalar(Scalar::Int32), Versions::since(11)).default(-1),
     Field::new("Records", Type::Scalar(Scalar::Records), Versions::since(0)).nullable(Versions::since(0)),
 ];
 static FETCH_RESPONSE__EPOCH_END_OFFSET: [Field; 2] = [
-    Field::new("Epoch", Type::Scalar(Scalar::Int32), Versions::since(12)),
-    Field::new("EndOffset", Type::Scalar(Scalar::Int64), Versions::since(12)),
+    Field::new("Epoch", Type::Scalar(Scalar::Int32), Versions::since(12)).default(-1),
+    Field::new("EndOffset", Type::Scalar(Scalar::Int64), Versions::since(12)).default(-1),
 ];
 static FETCH_RESPONSE__LEADER_ID_AND_EPOCH: [Field; 2] = [
-    Field::new("LeaderId", Type::Scalar(Scalar::Int32), Versions::since(12)),
-    Field::new("LeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(12)),
+    Field::new("LeaderId", Type::Scalar(Scalar::Int32), Versions::since(12)).default(-1),
+    Field::new("LeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(12)).default(-1),
 ];
 static FETCH_RESPONSE__SNAPSHOT_ID: [Field; 2] = [
-    Field::new("EndOffset", Type::Scalar(Scalar::Int64), Versions::since(0)),
-    Field::new("Epoch", Type::Scalar(Scalar::Int32), Versions::since(0)),
+    Field::new("EndOffset", Type::Scalar(Scalar::Int64), Versions::since(0)).default(-1),
+    Field::new("Epoch", Type::Scalar(Scalar::Int32), Versions::since(0)).default(-1),
 ];
 static FETCH_RESPONSE__ABORTED_TRANSACTION: [Field; 2] = [
     Field::new("ProducerId", Type::Scalar(Scalar::Int64), Versions::since(4)),
@@ -281,9 +281,9 @@ static LIST_OFFSETS_REQUEST__LIST_OFFSETS_TOPIC: [Field; 2] = [
 ];
 static LIST_OFFSETS_REQUEST__LIST_OFFSETS_PARTITION: [Field; 4] = [
     Field::new("PartitionIndex", Type::Scalar(Scalar::Int32), Versions::since(0)),
-    Field::new("CurrentLeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(4)),
+    Field::new("CurrentLeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(4)).default(-1),
     Field::new("Timestamp", Type::Scalar(Scalar::Int64), Versions::since(0)),
-    Field::new("MaxNumOffsets", Type::Scalar(Scalar::Int32), Versions::range(0, 0)),
+    Field::new("MaxNumOffsets", Type::Scalar(Scalar::Int32), Versions::range(0, 0)).default(1),
 ];
 
 /// `ListOffsetsResponse`.
@@ -300,16 +300,16 @@ static LIST_OFFSETS_RESPONSE__LIST_OFFSETS_PARTITION_RESPONSE: [Field; 6] = [
     Field::new("PartitionIndex", Type::Scalar(Scalar::Int32), Versions::since(0)),
     Field::new("ErrorCode", Type::Scalar(Scalar::Int16), Versions::since(0)),
     Field::new("OldStyleOffsets", Type::Array(Element::Scalar(Scalar::Int64)), Versions::range(0, 0)),
-    Field::new("Timestamp", Type::Scalar(Scalar::Int64), Versions::since(1)),
-    Field::new("Offset", Type::Scalar(Scalar::Int64), Versions::since(1)),
-    Field::new("LeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(4)),
+    Field::new("Timestamp", Type::Scalar(Scalar::Int64), Versions::since(1)).default(-1),
+    Field::new("Offset", Type::Scalar(Scalar::Int64), Versions::since(1)).default(-1),
+    Field::new("LeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(4)).default(-1),
 ];
 
 /// `MetadataRequest`.
 pub static METADATA_REQUEST: MessageSchema = MessageSchema { name: "MetadataRequest", versions: Versions::range(0, 13), flexible: Versions::since(9), fields: &METADATA_REQUEST__FIELDS };
 static METADATA_REQUEST__FIELDS: [Field; 4] = [
     Field::new("Topics", Type::Array(Element::Struct(&METADATA_REQUEST__METADATA_REQUEST_TOPIC)), Versions::since(0)).nullable(Versions::since(1)),
-    Field::new("AllowAutoTopicCreation", Type::Scalar(Scalar::Bool), Versions::since(4)),
+    Field::new("AllowAutoTopicCreation", Type::Scalar(Scalar::Bool), Versions::since(4)).default(1),
     Field::new("IncludeClusterAuthorizedOperations", Type::Scalar(Scalar::Bool), Versions::range(8, 10)),
     Field::new("IncludeTopicAuthorizedOperations", Type::Scalar(Scalar::Bool), Versions::since(8)),
 ];
@@ -324,9 +324,9 @@ static METADATA_RESPONSE__FIELDS: [Field; 7] = [
     Field::new("ThrottleTimeMs", Type::Scalar(Scalar::Int32), Versions::since(3)),
     Field::new("Brokers", Type::Array(Element::Struct(&METADATA_RESPONSE__METADATA_RESPONSE_BROKER)), Versions::since(0)),
     Field::new("ClusterId", Type::Scalar(Scalar::String), Versions::since(2)).nullable(Versions::since(2)),
-    Field::new("ControllerId", Type::Scalar(Scalar::Int32), Versions::since(1)),
+    Field::new("ControllerId", Type::Scalar(Scalar::Int32), Versions::since(1)).default(-1),
     Field::new("Topics", Type::Array(Element::Struct(&METADATA_RESPONSE__METADATA_RESPONSE_TOPIC)), Versions::since(0)),
-    Field::new("ClusterAuthorizedOperations", Type::Scalar(Scalar::Int32), Versions::range(8, 10)),
+    Field::new("ClusterAuthorizedOperations", Type::Scalar(Scalar::Int32), Versions::range(8, 10)).default(-2147483648),
     Field::new("ErrorCode", Type::Scalar(Scalar::Int16), Versions::since(13)),
 ];
 static METADATA_RESPONSE__METADATA_RESPONSE_BROKER: [Field; 4] = [
@@ -341,13 +341,13 @@ static METADATA_RESPONSE__METADATA_RESPONSE_TOPIC: [Field; 6] = [
     Field::new("TopicId", Type::Scalar(Scalar::Uuid), Versions::since(10)).entity(EntityKind::TopicId),
     Field::new("IsInternal", Type::Scalar(Scalar::Bool), Versions::since(1)),
     Field::new("Partitions", Type::Array(Element::Struct(&METADATA_RESPONSE__METADATA_RESPONSE_PARTITION)), Versions::since(0)),
-    Field::new("TopicAuthorizedOperations", Type::Scalar(Scalar::Int32), Versions::since(8)),
+    Field::new("TopicAuthorizedOperations", Type::Scalar(Scalar::Int32), Versions::since(8)).default(-2147483648),
 ];
 static METADATA_RESPONSE__METADATA_RESPONSE_PARTITION: [Field; 7] = [
     Field::new("ErrorCode", Type::Scalar(Scalar::Int16), Versions::since(0)),
     Field::new("PartitionIndex", Type::Scalar(Scalar::Int32), Versions::since(0)),
     Field::new("LeaderId", Type::Scalar(Scalar::Int32), Versions::since(0)),
-    Field::new("LeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(7)),
+    Field::new("LeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(7)).default(-1),
     Field::new("ReplicaNodes", Type::Array(Element::Scalar(Scalar::Int32)), Versions::since(0)),
     Field::new("IsrNodes", Type::Array(Element::Scalar(Scalar::Int32)), Versions::since(0)),
     Field::new("OfflineReplicas", Type::Array(Element::Scalar(Scalar::Int32)), Versions::since(5)),
@@ -359,7 +359,7 @@ static LEADER_AND_ISR_REQUEST__FIELDS: [Field; 8] = [
     Field::new("ControllerId", Type::Scalar(Scalar::Int32), Versions::since(0)),
     Field::new("isKRaftController", Type::Scalar(Scalar::Bool), Versions::since(7)),
     Field::new("ControllerEpoch", Type::Scalar(Scalar::Int32), Versions::since(0)),
-    Field::new("BrokerEpoch", Type::Scalar(Scalar::Int64), Versions::since(2)),
+    Field::new("BrokerEpoch", Type::Scalar(Scalar::Int64), Versions::since(2)).default(-1),
     Field::new("Type", Type::Scalar(Scalar::Int8), Versions::since(5)),
     Field::new("UngroupedPartitionStates", Type::Array(Element::Struct(&LEADER_AND_ISR_REQUEST__LEADER_AND_ISR_PARTITION_STATE)), Versions::range(0, 1)),
     Field::new("TopicStates", Type::Array(Element::Struct(&LEADER_AND_ISR_REQUEST__LEADER_AND_ISR_TOPIC_STATE)), Versions::since(2)),
@@ -413,7 +413,7 @@ static STOP_REPLICA_REQUEST__FIELDS: [Field; 8] = [
     Field::new("ControllerId", Type::Scalar(Scalar::Int32), Versions::since(0)),
     Field::new("isKRaftController", Type::Scalar(Scalar::Bool), Versions::since(4)),
     Field::new("ControllerEpoch", Type::Scalar(Scalar::Int32), Versions::since(0)),
-    Field::new("BrokerEpoch", Type::Scalar(Scalar::Int64), Versions::since(1)),
+    Field::new("BrokerEpoch", Type::Scalar(Scalar::Int64), Versions::since(1)).default(-1),
     Field::new("DeletePartitions", Type::Scalar(Scalar::Bool), Versions::range(0, 2)),
     Field::new("UngroupedPartitions", Type::Array(Element::Struct(&STOP_REPLICA_REQUEST__STOP_REPLICA_PARTITION_V0)), Versions::range(0, 0)),
     Field::new("Topics", Type::Array(Element::Struct(&STOP_REPLICA_REQUEST__STOP_REPLICA_TOPIC_V1)), Versions::range(1, 2)),
@@ -433,7 +433,7 @@ static STOP_REPLICA_REQUEST__STOP_REPLICA_TOPIC_STATE: [Field; 2] = [
 ];
 static STOP_REPLICA_REQUEST__STOP_REPLICA_PARTITION_STATE: [Field; 3] = [
     Field::new("PartitionIndex", Type::Scalar(Scalar::Int32), Versions::since(3)),
-    Field::new("LeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(3)),
+    Field::new("LeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(3)).default(-1),
     Field::new("DeletePartition", Type::Scalar(Scalar::Bool), Versions::since(3)),
 ];
 
@@ -456,7 +456,7 @@ static UPDATE_METADATA_REQUEST__FIELDS: [Field; 8] = [
     Field::new("isKRaftController", Type::Scalar(Scalar::Bool), Versions::since(8)),
     Field::new("Type", Type::Scalar(Scalar::Int8), Versions::since(8)).tagged(Versions::since(8), 0),
     Field::new("ControllerEpoch", Type::Scalar(Scalar::Int32), Versions::since(0)),
-    Field::new("BrokerEpoch", Type::Scalar(Scalar::Int64), Versions::since(5)),
+    Field::new("BrokerEpoch", Type::Scalar(Scalar::Int64), Versions::since(5)).default(-1),
     Field::new("UngroupedPartitionStates", Type::Array(Element::Struct(&UPDATE_METADATA_REQUEST__UPDATE_METADATA_PARTITION_STATE)), Versions::range(0, 4)),
     Field::new("TopicStates", Type::Array(Element::Struct(&UPDATE_METADATA_REQUEST__UPDATE_METADATA_TOPIC_STATE)), Versions::since(5)),
     Field::new("LiveBrokers", Type::Array(Element::Struct(&UPDATE_METADATA_REQUEST__UPDATE_METADATA_BROKER)), Versions::since(0)),
@@ -501,7 +501,7 @@ static UPDATE_METADATA_RESPONSE__FIELDS: [Field; 1] = [
 pub static CONTROLLED_SHUTDOWN_REQUEST: MessageSchema = MessageSchema { name: "ControlledShutdownRequest", versions: Versions::range(0, 3), flexible: Versions::since(3), fields: &CONTROLLED_SHUTDOWN_REQUEST__FIELDS };
 static CONTROLLED_SHUTDOWN_REQUEST__FIELDS: [Field; 2] = [
     Field::new("BrokerId", Type::Scalar(Scalar::Int32), Versions::since(0)),
-    Field::new("BrokerEpoch", Type::Scalar(Scalar::Int64), Versions::since(2)),
+    Field::new("BrokerEpoch", Type::Scalar(Scalar::Int64), Versions::since(2)).default(-1),
 ];
 
 /// `ControlledShutdownResponse`.
@@ -519,10 +519,10 @@ static CONTROLLED_SHUTDOWN_RESPONSE__REMAINING_PARTITION: [Field; 2] = [
 pub static OFFSET_COMMIT_REQUEST: MessageSchema = MessageSchema { name: "OffsetCommitRequest", versions: Versions::range(2, 10), flexible: Versions::since(8), fields: &OFFSET_COMMIT_REQUEST__FIELDS };
 static OFFSET_COMMIT_REQUEST__FIELDS: [Field; 6] = [
     Field::new("GroupId", Type::Scalar(Scalar::String), Versions::since(0)).entity(EntityKind::GroupId),
-    Field::new("GenerationIdOrMemberEpoch", Type::Scalar(Scalar::Int32), Versions::since(1)),
+    Field::new("GenerationIdOrMemberEpoch", Type::Scalar(Scalar::Int32), Versions::since(1)).default(-1),
     Field::new("MemberId", Type::Scalar(Scalar::String), Versions::since(1)),
     Field::new("GroupInstanceId", Type::Scalar(Scalar::String), Versions::since(7)).nullable(Versions::since(7)),
-    Field::new("RetentionTimeMs", Type::Scalar(Scalar::Int64), Versions::range(2, 4)),
+    Field::new("RetentionTimeMs", Type::Scalar(Scalar::Int64), Versions::range(2, 4)).default(-1),
     Field::new("Topics", Type::Array(Element::Struct(&OFFSET_COMMIT_REQUEST__OFFSET_COMMIT_REQUEST_TOPIC)), Versions::since(0)),
 ];
 static OFFSET_COMMIT_REQUEST__OFFSET_COMMIT_REQUEST_TOPIC: [Field; 3] = [
@@ -533,8 +533,8 @@ static OFFSET_COMMIT_REQUEST__OFFSET_COMMIT_REQUEST_TOPIC: [Field; 3] = [
 static OFFSET_COMMIT_REQUEST__OFFSET_COMMIT_REQUEST_PARTITION: [Field; 5] = [
     Field::new("PartitionIndex", Type::Scalar(Scalar::Int32), Versions::since(0)),
     Field::new("CommittedOffset", Type::Scalar(Scalar::Int64), Versions::since(0)),
-    Field::new("CommittedLeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(6)),
-    Field::new("CommitTimestamp", Type::Scalar(Scalar::Int64), Versions::range(1, 1)),
+    Field::new("CommittedLeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(6)).default(-1),
+    Field::new("CommitTimestamp", Type::Scalar(Scalar::Int64), Versions::range(1, 1)).default(-1),
     Field::new("CommittedMetadata", Type::Scalar(Scalar::String), Versions::since(0)).nullable(Versions::since(0)),
 ];
 
@@ -569,7 +569,7 @@ static OFFSET_FETCH_REQUEST__OFFSET_FETCH_REQUEST_TOPIC: [Field; 2] = [
 static OFFSET_FETCH_REQUEST__OFFSET_FETCH_REQUEST_GROUP: [Field; 4] = [
     Field::new("GroupId", Type::Scalar(Scalar::String), Versions::since(8)).entity(EntityKind::GroupId),
     Field::new("MemberId", Type::Scalar(Scalar::String), Versions::since(9)).nullable(Versions::since(9)),
-    Field::new("MemberEpoch", Type::Scalar(Scalar::Int32), Versions::since(9)),
+    Field::new("MemberEpoch", Type::Scalar(Scalar::Int32), Versions::since(9)).default(-1),
     Field::new("Topics", Type::Array(Element::Struct(&OFFSET_FETCH_REQUEST__OFFSET_FETCH_REQUEST_TOPICS)), Versions::since(8)).nullable(Versions::since(8)),
 ];
 static OFFSET_FETCH_REQUEST__OFFSET_FETCH_REQUEST_TOPICS: [Field; 3] = [
@@ -593,7 +593,7 @@ static OFFSET_FETCH_RESPONSE__OFFSET_FETCH_RESPONSE_TOPIC: [Field; 2] = [
 static OFFSET_FETCH_RESPONSE__OFFSET_FETCH_RESPONSE_PARTITION: [Field; 5] = [
     Field::new("PartitionIndex", Type::Scalar(Scalar::Int32), Versions::range(0, 7)),
     Field::new("CommittedOffset", Type::Scalar(Scalar::Int64), Versions::range(0, 7)),
-    Field::new("CommittedLeaderEpoch", Type::Scalar(Scalar::Int32), Versions::range(5, 7)),
+    Field::new("CommittedLeaderEpoch", Type::Scalar(Scalar::Int32), Versions::range(5, 7)).default(-1),
     Field::new("Metadata", Type::Scalar(Scalar::String), Versions::range(0, 7)).nullable(Versions::range(0, 7)),
     Field::new("ErrorCode", Type::Scalar(Scalar::Int16), Versions::range(0, 7)),
 ];
@@ -610,7 +610,7 @@ static OFFSET_FETCH_RESPONSE__OFFSET_FETCH_RESPONSE_TOPICS: [Field; 3] = [
 static OFFSET_FETCH_RESPONSE__OFFSET_FETCH_RESPONSE_PARTITIONS: [Field; 5] = [
     Field::new("PartitionIndex", Type::Scalar(Scalar::Int32), Versions::since(8)),
     Field::new("CommittedOffset", Type::Scalar(Scalar::Int64), Versions::since(8)),
-    Field::new("CommittedLeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(8)),
+    Field::new("CommittedLeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(8)).default(-1),
     Field::new("Metadata", Type::Scalar(Scalar::String), Versions::since(8)).nullable(Versions::since(8)),
     Field::new("ErrorCode", Type::Scalar(Scalar::Int16), Versions::since(8)),
 ];
@@ -648,7 +648,7 @@ pub static JOIN_GROUP_REQUEST: MessageSchema = MessageSchema { name: "JoinGroupR
 static JOIN_GROUP_REQUEST__FIELDS: [Field; 8] = [
     Field::new("GroupId", Type::Scalar(Scalar::String), Versions::since(0)).entity(EntityKind::GroupId),
     Field::new("SessionTimeoutMs", Type::Scalar(Scalar::Int32), Versions::since(0)),
-    Field::new("RebalanceTimeoutMs", Type::Scalar(Scalar::Int32), Versions::since(1)),
+    Field::new("RebalanceTimeoutMs", Type::Scalar(Scalar::Int32), Versions::since(1)).default(-1),
     Field::new("MemberId", Type::Scalar(Scalar::String), Versions::since(0)),
     Field::new("GroupInstanceId", Type::Scalar(Scalar::String), Versions::since(5)).nullable(Versions::since(5)),
     Field::new("ProtocolType", Type::Scalar(Scalar::String), Versions::since(0)),
@@ -665,7 +665,7 @@ pub static JOIN_GROUP_RESPONSE: MessageSchema = MessageSchema { name: "JoinGroup
 static JOIN_GROUP_RESPONSE__FIELDS: [Field; 9] = [
     Field::new("ThrottleTimeMs", Type::Scalar(Scalar::Int32), Versions::since(2)),
     Field::new("ErrorCode", Type::Scalar(Scalar::Int16), Versions::since(0)),
-    Field::new("GenerationId", Type::Scalar(Scalar::Int32), Versions::since(0)),
+    Field::new("GenerationId", Type::Scalar(Scalar::Int32), Versions::since(0)).default(-1),
     Field::new("ProtocolType", Type::Scalar(Scalar::String), Versions::since(7)).nullable(Versions::since(7)),
     Field::new("ProtocolName", Type::Scalar(Scalar::String), Versions::since(0)).nullable(Versions::since(7)),
     Field::new("Leader", Type::Scalar(Scalar::String), Versions::since(0)),
@@ -768,7 +768,7 @@ static DESCRIBE_GROUPS_RESPONSE__DESCRIBED_GROUP: [Field; 8] = [
     Field::new("ProtocolType", Type::Scalar(Scalar::String), Versions::since(0)),
     Field::new("ProtocolData", Type::Scalar(Scalar::String), Versions::since(0)),
     Field::new("Members", Type::Array(Element::Struct(&DESCRIBE_GROUPS_RESPONSE__DESCRIBED_GROUP_MEMBER)), Versions::since(0)),
-    Field::new("AuthorizedOperations", Type::Scalar(Scalar::Int32), Versions::since(3)),
+    Field::new("AuthorizedOperations", Type::Scalar(Scalar::Int32), Versions::since(3)).default(-2147483648),
 ];
 static DESCRIBE_GROUPS_RESPONSE__DESCRIBED_GROUP_MEMBER: [Field; 6] = [
     Field::new("MemberId", Type::Scalar(Scalar::String), Versions::since(0)),
@@ -827,7 +827,7 @@ static API_VERSIONS_RESPONSE__FIELDS: [Field; 7] = [
     Field::new("ApiKeys", Type::Array(Element::Struct(&API_VERSIONS_RESPONSE__API_VERSION)), Versions::since(0)),
     Field::new("ThrottleTimeMs", Type::Scalar(Scalar::Int32), Versions::since(1)),
     Field::new("SupportedFeatures", Type::Array(Element::Struct(&API_VERSIONS_RESPONSE__SUPPORTED_FEATURE_KEY)), Versions::since(3)).tagged(Versions::since(3), 0),
-    Field::new("FinalizedFeaturesEpoch", Type::Scalar(Scalar::Int64), Versions::since(3)).tagged(Versions::since(3), 1),
+    Field::new("FinalizedFeaturesEpoch", Type::Scalar(Scalar::Int64), Versions::since(3)).tagged(Versions::since(3), 1).default(-1),
     Field::new("FinalizedFeatures", Type::Array(Element::Struct(&API_VERSIONS_RESPONSE__FINALIZED_FEATURE_KEY)), Versions::since(3)).tagged(Versions::since(3), 2),
     Field::new("ZkMigrationReady", Type::Scalar(Scalar::Bool), Versions::since(3)).tagged(Versions::since(3), 3),
 ];
@@ -851,7 +851,7 @@ static API_VERSIONS_RESPONSE__FINALIZED_FEATURE_KEY: [Field; 3] = [
 pub static CREATE_TOPICS_REQUEST: MessageSchema = MessageSchema { name: "CreateTopicsRequest", versions: Versions::range(2, 7), flexible: Versions::since(5), fields: &CREATE_TOPICS_REQUEST__FIELDS };
 static CREATE_TOPICS_REQUEST__FIELDS: [Field; 3] = [
     Field::new("Topics", Type::Array(Element::Struct(&CREATE_TOPICS_REQUEST__CREATABLE_TOPIC)), Versions::since(0)),
-    Field::new("timeoutMs", Type::Scalar(Scalar::Int32), Versions::since(0)),
+    Field::new("timeoutMs", Type::Scalar(Scalar::Int32), Versions::since(0)).default(60000),
     Field::new("validateOnly", Type::Scalar(Scalar::Bool), Versions::since(1)),
 ];
 static CREATE_TOPICS_REQUEST__CREATABLE_TOPIC: [Field; 5] = [
@@ -882,15 +882,15 @@ static CREATE_TOPICS_RESPONSE__CREATABLE_TOPIC_RESULT: [Field; 8] = [
     Field::new("ErrorCode", Type::Scalar(Scalar::Int16), Versions::since(0)),
     Field::new("ErrorMessage", Type::Scalar(Scalar::String), Versions::since(1)).nullable(Versions::since(0)),
     Field::new("TopicConfigErrorCode", Type::Scalar(Scalar::Int16), Versions::since(5)).tagged(Versions::since(5), 0),
-    Field::new("NumPartitions", Type::Scalar(Scalar::Int32), Versions::since(5)),
-    Field::new("ReplicationFactor", Type::Scalar(Scalar::Int16), Versions::since(5)),
+    Field::new("NumPartitions", Type::Scalar(Scalar::Int32), Versions::since(5)).default(-1),
+    Field::new("ReplicationFactor", Type::Scalar(Scalar::Int16), Versions::since(5)).default(-1),
     Field::new("Configs", Type::Array(Element::Struct(&CREATE_TOPICS_RESPONSE__CREATABLE_TOPIC_CONFIGS)), Versions::since(5)).nullable(Versions::since(5)),
 ];
 static CREATE_TOPICS_RESPONSE__CREATABLE_TOPIC_CONFIGS: [Field; 5] = [
     Field::new("Name", Type::Scalar(Scalar::String), Versions::since(5)),
     Field::new("Value", Type::Scalar(Scalar::String), Versions::since(5)).nullable(Versions::since(5)),
     Field::new("ReadOnly", Type::Scalar(Scalar::Bool), Versions::since(5)),
-    Field::new("ConfigSource", Type::Scalar(Scalar::Int8), Versions::since(5)),
+    Field::new("ConfigSource", Type::Scalar(Scalar::Int8), Versions::since(5)).default(-1),
     Field::new("IsSensitive", Type::Scalar(Scalar::Bool), Versions::since(5)),
 ];
 
@@ -955,8 +955,8 @@ pub static INIT_PRODUCER_ID_REQUEST: MessageSchema = MessageSchema { name: "Init
 static INIT_PRODUCER_ID_REQUEST__FIELDS: [Field; 6] = [
     Field::new("TransactionalId", Type::Scalar(Scalar::String), Versions::since(0)).nullable(Versions::since(0)).entity(EntityKind::TransactionalId),
     Field::new("TransactionTimeoutMs", Type::Scalar(Scalar::Int32), Versions::since(0)),
-    Field::new("ProducerId", Type::Scalar(Scalar::Int64), Versions::since(3)),
-    Field::new("ProducerEpoch", Type::Scalar(Scalar::Int16), Versions::since(3)),
+    Field::new("ProducerId", Type::Scalar(Scalar::Int64), Versions::since(3)).default(-1),
+    Field::new("ProducerEpoch", Type::Scalar(Scalar::Int16), Versions::since(3)).default(-1),
     Field::new("Enable2Pc", Type::Scalar(Scalar::Bool), Versions::since(6)),
     Field::new("KeepPreparedTxn", Type::Scalar(Scalar::Bool), Versions::since(6)),
 ];
@@ -966,16 +966,16 @@ pub static INIT_PRODUCER_ID_RESPONSE: MessageSchema = MessageSchema { name: "Ini
 static INIT_PRODUCER_ID_RESPONSE__FIELDS: [Field; 6] = [
     Field::new("ThrottleTimeMs", Type::Scalar(Scalar::Int32), Versions::since(0)),
     Field::new("ErrorCode", Type::Scalar(Scalar::Int16), Versions::since(0)),
-    Field::new("ProducerId", Type::Scalar(Scalar::Int64), Versions::since(0)),
+    Field::new("ProducerId", Type::Scalar(Scalar::Int64), Versions::since(0)).default(-1),
     Field::new("ProducerEpoch", Type::Scalar(Scalar::Int16), Versions::since(0)),
-    Field::new("OngoingTxnProducerId", Type::Scalar(Scalar::Int64), Versions::since(6)),
-    Field::new("OngoingTxnProducerEpoch", Type::Scalar(Scalar::Int16), Versions::since(6)),
+    Field::new("OngoingTxnProducerId", Type::Scalar(Scalar::Int64), Versions::since(6)).default(-1),
+    Field::new("OngoingTxnProducerEpoch", Type::Scalar(Scalar::Int16), Versions::since(6)).default(-1),
 ];
 
 /// `OffsetForLeaderEpochRequest`.
 pub static OFFSET_FOR_LEADER_EPOCH_REQUEST: MessageSchema = MessageSchema { name: "OffsetForLeaderEpochRequest", versions: Versions::range(2, 4), flexible: Versions::since(4), fields: &OFFSET_FOR_LEADER_EPOCH_REQUEST__FIELDS };
 static OFFSET_FOR_LEADER_EPOCH_REQUEST__FIELDS: [Field; 2] = [
-    Field::new("ReplicaId", Type::Scalar(Scalar::Int32), Versions::since(3)),
+    Field::new("ReplicaId", Type::Scalar(Scalar::Int32), Versions::since(3)).default(-2),
     Field::new("Topics", Type::Array(Element::Struct(&OFFSET_FOR_LEADER_EPOCH_REQUEST__OFFSET_FOR_LEADER_TOPIC)), Versions::since(0)),
 ];
 static OFFSET_FOR_LEADER_EPOCH_REQUEST__OFFSET_FOR_LEADER_TOPIC: [Field; 2] = [
@@ -984,7 +984,7 @@ static OFFSET_FOR_LEADER_EPOCH_REQUEST__OFFSET_FOR_LEADER_TOPIC: [Field; 2] = [
 ];
 static OFFSET_FOR_LEADER_EPOCH_REQUEST__OFFSET_FOR_LEADER_PARTITION: [Field; 3] = [
     Field::new("Partition", Type::Scalar(Scalar::Int32), Versions::since(0)),
-    Field::new("CurrentLeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(2)),
+    Field::new("CurrentLeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(2)).default(-1),
     Field::new("LeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(0)),
 ];
 
@@ -1001,8 +1001,8 @@ static OFFSET_FOR_LEADER_EPOCH_RESPONSE__OFFSET_FOR_LEADER_TOPIC_RESULT: [Field;
 static OFFSET_FOR_LEADER_EPOCH_RESPONSE__EPOCH_END_OFFSET: [Field; 4] = [
     Field::new("ErrorCode", Type::Scalar(Scalar::Int16), Versions::since(0)),
     Field::new("Partition", Type::Scalar(Scalar::Int32), Versions::since(0)),
-    Field::new("LeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(1)),
-    Field::new("EndOffset", Type::Scalar(Scalar::Int64), Versions::since(0)),
+    Field::new("LeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(1)).default(-1),
+    Field::new("EndOffset", Type::Scalar(Scalar::Int64), Versions::since(0)).default(-1),
 ];
 
 /// `AddPartitionsToTxnRequest`.
@@ -1077,8 +1077,8 @@ pub static END_TXN_RESPONSE: MessageSchema = MessageSchema { name: "EndTxnRespon
 static END_TXN_RESPONSE__FIELDS: [Field; 4] = [
     Field::new("ThrottleTimeMs", Type::Scalar(Scalar::Int32), Versions::since(0)),
     Field::new("ErrorCode", Type::Scalar(Scalar::Int16), Versions::since(0)),
-    Field::new("ProducerId", Type::Scalar(Scalar::Int64), Versions::since(5)),
-    Field::new("ProducerEpoch", Type::Scalar(Scalar::Int16), Versions::since(5)),
+    Field::new("ProducerId", Type::Scalar(Scalar::Int64), Versions::since(5)).default(-1),
+    Field::new("ProducerEpoch", Type::Scalar(Scalar::Int16), Versions::since(5)).default(-1),
 ];
 
 /// `WriteTxnMarkersRequest`.
@@ -1124,7 +1124,7 @@ static TXN_OFFSET_COMMIT_REQUEST__FIELDS: [Field; 8] = [
     Field::new("GroupId", Type::Scalar(Scalar::String), Versions::since(0)).entity(EntityKind::GroupId),
     Field::new("ProducerId", Type::Scalar(Scalar::Int64), Versions::since(0)),
     Field::new("ProducerEpoch", Type::Scalar(Scalar::Int16), Versions::since(0)),
-    Field::new("GenerationId", Type::Scalar(Scalar::Int32), Versions::since(3)),
+    Field::new("GenerationId", Type::Scalar(Scalar::Int32), Versions::since(3)).default(-1),
     Field::new("MemberId", Type::Scalar(Scalar::String), Versions::since(3)),
     Field::new("GroupInstanceId", Type::Scalar(Scalar::String), Versions::since(3)).nullable(Versions::since(3)),
     Field::new("Topics", Type::Array(Element::Struct(&TXN_OFFSET_COMMIT_REQUEST__TXN_OFFSET_COMMIT_REQUEST_TOPIC)), Versions::since(0)),
@@ -1136,7 +1136,7 @@ static TXN_OFFSET_COMMIT_REQUEST__TXN_OFFSET_COMMIT_REQUEST_TOPIC: [Field; 2] = 
 static TXN_OFFSET_COMMIT_REQUEST__TXN_OFFSET_COMMIT_REQUEST_PARTITION: [Field; 4] = [
     Field::new("PartitionIndex", Type::Scalar(Scalar::Int32), Versions::since(0)),
     Field::new("CommittedOffset", Type::Scalar(Scalar::Int64), Versions::since(0)),
-    Field::new("CommittedLeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(2)),
+    Field::new("CommittedLeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(2)).default(-1),
     Field::new("CommittedMetadata", Type::Scalar(Scalar::String), Versions::since(0)).nullable(Versions::since(0)),
 ];
 
@@ -1160,7 +1160,7 @@ pub static DESCRIBE_ACLS_REQUEST: MessageSchema = MessageSchema { name: "Describ
 static DESCRIBE_ACLS_REQUEST__FIELDS: [Field; 7] = [
     Field::new("ResourceTypeFilter", Type::Scalar(Scalar::Int8), Versions::since(0)),
     Field::new("ResourceNameFilter", Type::Scalar(Scalar::String), Versions::since(0)).nullable(Versions::since(0)),
-    Field::new("PatternTypeFilter", Type::Scalar(Scalar::Int8), Versions::since(1)),
+    Field::new("PatternTypeFilter", Type::Scalar(Scalar::Int8), Versions::since(1)).default(3),
     Field::new("PrincipalFilter", Type::Scalar(Scalar::String), Versions::since(0)).nullable(Versions::since(0)),
     Field::new("HostFilter", Type::Scalar(Scalar::String), Versions::since(0)).nullable(Versions::since(0)),
     Field::new("Operation", Type::Scalar(Scalar::Int8), Versions::since(0)),
@@ -1178,7 +1178,7 @@ static DESCRIBE_ACLS_RESPONSE__FIELDS: [Field; 4] = [
 static DESCRIBE_ACLS_RESPONSE__DESCRIBE_ACLS_RESOURCE: [Field; 4] = [
     Field::new("ResourceType", Type::Scalar(Scalar::Int8), Versions::since(0)),
     Field::new("ResourceName", Type::Scalar(Scalar::String), Versions::since(0)),
-    Field::new("PatternType", Type::Scalar(Scalar::Int8), Versions::since(1)),
+    Field::new("PatternType", Type::Scalar(Scalar::Int8), Versions::since(1)).default(3),
     Field::new("Acls", Type::Array(Element::Struct(&DESCRIBE_ACLS_RESPONSE__ACL_DESCRIPTION)), Versions::since(0)),
 ];
 static DESCRIBE_ACLS_RESPONSE__ACL_DESCRIPTION: [Field; 4] = [
@@ -1196,7 +1196,7 @@ static CREATE_ACLS_REQUEST__FIELDS: [Field; 1] = [
 static CREATE_ACLS_REQUEST__ACL_CREATION: [Field; 7] = [
     Field::new("ResourceType", Type::Scalar(Scalar::Int8), Versions::since(0)),
     Field::new("ResourceName", Type::Scalar(Scalar::String), Versions::since(0)),
-    Field::new("ResourcePatternType", Type::Scalar(Scalar::Int8), Versions::since(1)),
+    Field::new("ResourcePatternType", Type::Scalar(Scalar::Int8), Versions::since(1)).default(3),
     Field::new("Principal", Type::Scalar(Scalar::String), Versions::since(0)),
     Field::new("Host", Type::Scalar(Scalar::String), Versions::since(0)),
     Field::new("Operation", Type::Scalar(Scalar::Int8), Versions::since(0)),
@@ -1222,7 +1222,7 @@ static DELETE_ACLS_REQUEST__FIELDS: [Field; 1] = [
 static DELETE_ACLS_REQUEST__DELETE_ACLS_FILTER: [Field; 7] = [
     Field::new("ResourceTypeFilter", Type::Scalar(Scalar::Int8), Versions::since(0)),
     Field::new("ResourceNameFilter", Type::Scalar(Scalar::String), Versions::since(0)).nullable(Versions::since(0)),
-    Field::new("PatternTypeFilter", Type::Scalar(Scalar::Int8), Versions::since(1)),
+    Field::new("PatternTypeFilter", Type::Scalar(Scalar::Int8), Versions::since(1)).default(3),
     Field::new("PrincipalFilter", Type::Scalar(Scalar::String), Versions::since(0)).nullable(Versions::since(0)),
     Field::new("HostFilter", Type::Scalar(Scalar::String), Versions::since(0)).nullable(Versions::since(0)),
     Field::new("Operation", Type::Scalar(Scalar::Int8), Versions::since(0)),
@@ -1245,7 +1245,7 @@ static DELETE_ACLS_RESPONSE__DELETE_ACLS_MATCHING_ACL: [Field; 9] = [
     Field::new("ErrorMessage", Type::Scalar(Scalar::String), Versions::since(0)).nullable(Versions::since(0)),
     Field::new("ResourceType", Type::Scalar(Scalar::Int8), Versions::since(0)),
     Field::new("ResourceName", Type::Scalar(Scalar::String), Versions::since(0)),
-    Field::new("PatternType", Type::Scalar(Scalar::Int8), Versions::since(1)),
+    Field::new("PatternType", Type::Scalar(Scalar::Int8), Versions::since(1)).default(3),
     Field::new("Principal", Type::Scalar(Scalar::String), Versions::since(0)),
     Field::new("Host", Type::Scalar(Scalar::String), Versions::since(0)),
     Field::new("Operation", Type::Scalar(Scalar::Int8), Versions::since(0)),
@@ -1282,7 +1282,7 @@ static DESCRIBE_CONFIGS_RESPONSE__DESCRIBE_CONFIGS_RESOURCE_RESULT: [Field; 9] =
     Field::new("Name", Type::Scalar(Scalar::String), Versions::since(0)),
     Field::new("Value", Type::Scalar(Scalar::String), Versions::since(0)).nullable(Versions::since(0)),
     Field::new("ReadOnly", Type::Scalar(Scalar::Bool), Versions::since(0)),
-    Field::new("ConfigSource", Type::Scalar(Scalar::Int8), Versions::since(1)),
+    Field::new("ConfigSource", Type::Scalar(Scalar::Int8), Versions::since(1)).default(-1),
     Field::new("IsDefault", Type::Scalar(Scalar::Bool), Versions::range(0, 0)),
     Field::new("IsSensitive", Type::Scalar(Scalar::Bool), Versions::since(0)),
     Field::new("Synonyms", Type::Array(Element::Struct(&DESCRIBE_CONFIGS_RESPONSE__DESCRIBE_CONFIGS_SYNONYM)), Versions::since(1)),
@@ -1374,8 +1374,8 @@ static DESCRIBE_LOG_DIRS_RESPONSE__DESCRIBE_LOG_DIRS_RESULT: [Field; 6] = [
     Field::new("ErrorCode", Type::Scalar(Scalar::Int16), Versions::since(0)),
     Field::new("LogDir", Type::Scalar(Scalar::String), Versions::since(0)),
     Field::new("Topics", Type::Array(Element::Struct(&DESCRIBE_LOG_DIRS_RESPONSE__DESCRIBE_LOG_DIRS_TOPIC)), Versions::since(0)),
-    Field::new("TotalBytes", Type::Scalar(Scalar::Int64), Versions::since(4)),
-    Field::new("UsableBytes", Type::Scalar(Scalar::Int64), Versions::since(4)),
+    Field::new("TotalBytes", Type::Scalar(Scalar::Int64), Versions::since(4)).default(-1),
+    Field::new("UsableBytes", Type::Scalar(Scalar::Int64), Versions::since(4)).default(-1),
     Field::new("IsCordoned", Type::Scalar(Scalar::Bool), Versions::since(5)),
 ];
 static DESCRIBE_LOG_DIRS_RESPONSE__DESCRIBE_LOG_DIRS_TOPIC: [Field; 2] = [
@@ -1547,7 +1547,7 @@ pub static ELECT_LEADERS_REQUEST: MessageSchema = MessageSchema { name: "ElectLe
 static ELECT_LEADERS_REQUEST__FIELDS: [Field; 3] = [
     Field::new("ElectionType", Type::Scalar(Scalar::Int8), Versions::since(1)),
     Field::new("TopicPartitions", Type::Array(Element::Struct(&ELECT_LEADERS_REQUEST__TOPIC_PARTITIONS)), Versions::since(0)).nullable(Versions::since(0)),
-    Field::new("TimeoutMs", Type::Scalar(Scalar::Int32), Versions::since(0)),
+    Field::new("TimeoutMs", Type::Scalar(Scalar::Int32), Versions::since(0)).default(60000),
 ];
 static ELECT_LEADERS_REQUEST__TOPIC_PARTITIONS: [Field; 2] = [
     Field::new("Topic", Type::Scalar(Scalar::String), Versions::since(0)).entity(EntityKind::TopicName),
@@ -1604,8 +1604,8 @@ static INCREMENTAL_ALTER_CONFIGS_RESPONSE__ALTER_CONFIGS_RESOURCE_RESPONSE: [Fie
 /// `AlterPartitionReassignmentsRequest`.
 pub static ALTER_PARTITION_REASSIGNMENTS_REQUEST: MessageSchema = MessageSchema { name: "AlterPartitionReassignmentsRequest", versions: Versions::range(0, 1), flexible: Versions::since(0), fields: &ALTER_PARTITION_REASSIGNMENTS_REQUEST__FIELDS };
 static ALTER_PARTITION_REASSIGNMENTS_REQUEST__FIELDS: [Field; 3] = [
-    Field::new("TimeoutMs", Type::Scalar(Scalar::Int32), Versions::since(0)),
-    Field::new("AllowReplicationFactorChange", Type::Scalar(Scalar::Bool), Versions::since(1)),
+    Field::new("TimeoutMs", Type::Scalar(Scalar::Int32), Versions::since(0)).default(60000),
+    Field::new("AllowReplicationFactorChange", Type::Scalar(Scalar::Bool), Versions::since(1)).default(1),
     Field::new("Topics", Type::Array(Element::Struct(&ALTER_PARTITION_REASSIGNMENTS_REQUEST__REASSIGNABLE_TOPIC)), Versions::since(0)),
 ];
 static ALTER_PARTITION_REASSIGNMENTS_REQUEST__REASSIGNABLE_TOPIC: [Field; 2] = [
@@ -1621,7 +1621,7 @@ static ALTER_PARTITION_REASSIGNMENTS_REQUEST__REASSIGNABLE_PARTITION: [Field; 2]
 pub static ALTER_PARTITION_REASSIGNMENTS_RESPONSE: MessageSchema = MessageSchema { name: "AlterPartitionReassignmentsResponse", versions: Versions::range(0, 1), flexible: Versions::since(0), fields: &ALTER_PARTITION_REASSIGNMENTS_RESPONSE__FIELDS };
 static ALTER_PARTITION_REASSIGNMENTS_RESPONSE__FIELDS: [Field; 5] = [
     Field::new("ThrottleTimeMs", Type::Scalar(Scalar::Int32), Versions::since(0)),
-    Field::new("AllowReplicationFactorChange", Type::Scalar(Scalar::Bool), Versions::since(1)),
+    Field::new("AllowReplicationFactorChange", Type::Scalar(Scalar::Bool), Versions::since(1)).default(1),
     Field::new("ErrorCode", Type::Scalar(Scalar::Int16), Versions::since(0)),
     Field::new("ErrorMessage", Type::Scalar(Scalar::String), Versions::since(0)).nullable(Versions::since(0)),
     Field::new("Responses", Type::Array(Element::Struct(&ALTER_PARTITION_REASSIGNMENTS_RESPONSE__REASSIGNABLE_TOPIC_RESPONSE)), Versions::since(0)),
@@ -1639,7 +1639,7 @@ static ALTER_PARTITION_REASSIGNMENTS_RESPONSE__REASSIGNABLE_PARTITION_RESPONSE: 
 /// `ListPartitionReassignmentsRequest`.
 pub static LIST_PARTITION_REASSIGNMENTS_REQUEST: MessageSchema = MessageSchema { name: "ListPartitionReassignmentsRequest", versions: Versions::range(0, 0), flexible: Versions::since(0), fields: &LIST_PARTITION_REASSIGNMENTS_REQUEST__FIELDS };
 static LIST_PARTITION_REASSIGNMENTS_REQUEST__FIELDS: [Field; 2] = [
-    Field::new("TimeoutMs", Type::Scalar(Scalar::Int32), Versions::since(0)),
+    Field::new("TimeoutMs", Type::Scalar(Scalar::Int32), Versions::since(0)).default(60000),
     Field::new("Topics", Type::Array(Element::Struct(&LIST_PARTITION_REASSIGNMENTS_REQUEST__LIST_PARTITION_REASSIGNMENTS_TOPICS)), Versions::since(0)).nullable(Versions::since(0)),
 ];
 static LIST_PARTITION_REASSIGNMENTS_REQUEST__LIST_PARTITION_REASSIGNMENTS_TOPICS: [Field; 2] = [
@@ -1827,7 +1827,7 @@ static ALTER_USER_SCRAM_CREDENTIALS_RESPONSE__ALTER_USER_SCRAM_CREDENTIALS_RESUL
 pub static VOTE_REQUEST: MessageSchema = MessageSchema { name: "VoteRequest", versions: Versions::range(0, 1), flexible: Versions::since(0), fields: &VOTE_REQUEST__FIELDS };
 static VOTE_REQUEST__FIELDS: [Field; 3] = [
     Field::new("ClusterId", Type::Scalar(Scalar::String), Versions::since(0)).nullable(Versions::since(0)),
-    Field::new("VoterId", Type::Scalar(Scalar::Int32), Versions::since(1)),
+    Field::new("VoterId", Type::Scalar(Scalar::Int32), Versions::since(1)).default(-1),
     Field::new("Topics", Type::Array(Element::Struct(&VOTE_REQUEST__TOPIC_DATA)), Versions::since(0)),
 ];
 static VOTE_REQUEST__TOPIC_DATA: [Field; 2] = [
@@ -1872,7 +1872,7 @@ static VOTE_RESPONSE__NODE_ENDPOINT: [Field; 3] = [
 pub static BEGIN_QUORUM_EPOCH_REQUEST: MessageSchema = MessageSchema { name: "BeginQuorumEpochRequest", versions: Versions::range(0, 1), flexible: Versions::since(1), fields: &BEGIN_QUORUM_EPOCH_REQUEST__FIELDS };
 static BEGIN_QUORUM_EPOCH_REQUEST__FIELDS: [Field; 4] = [
     Field::new("ClusterId", Type::Scalar(Scalar::String), Versions::since(0)).nullable(Versions::since(0)),
-    Field::new("VoterId", Type::Scalar(Scalar::Int32), Versions::since(1)),
+    Field::new("VoterId", Type::Scalar(Scalar::Int32), Versions::since(1)).default(-1),
     Field::new("Topics", Type::Array(Element::Struct(&BEGIN_QUORUM_EPOCH_REQUEST__TOPIC_DATA)), Versions::since(0)),
     Field::new("LeaderEndpoints", Type::Array(Element::Struct(&BEGIN_QUORUM_EPOCH_REQUEST__LEADER_ENDPOINT)), Versions::since(1)),
 ];
@@ -2005,8 +2005,8 @@ static DESCRIBE_QUORUM_RESPONSE__REPLICA_STATE: [Field; 5] = [
     Field::new("ReplicaId", Type::Scalar(Scalar::Int32), Versions::since(0)),
     Field::new("ReplicaDirectoryId", Type::Scalar(Scalar::Uuid), Versions::since(2)),
     Field::new("LogEndOffset", Type::Scalar(Scalar::Int64), Versions::since(0)),
-    Field::new("LastFetchTimestamp", Type::Scalar(Scalar::Int64), Versions::since(1)),
-    Field::new("LastCaughtUpTimestamp", Type::Scalar(Scalar::Int64), Versions::since(1)),
+    Field::new("LastFetchTimestamp", Type::Scalar(Scalar::Int64), Versions::since(1)).default(-1),
+    Field::new("LastCaughtUpTimestamp", Type::Scalar(Scalar::Int64), Versions::since(1)).default(-1),
 ];
 static DESCRIBE_QUORUM_RESPONSE__NODE: [Field; 2] = [
     Field::new("NodeId", Type::Scalar(Scalar::Int32), Versions::since(2)),
@@ -2022,7 +2022,7 @@ static DESCRIBE_QUORUM_RESPONSE__LISTENER: [Field; 3] = [
 pub static ALTER_PARTITION_REQUEST: MessageSchema = MessageSchema { name: "AlterPartitionRequest", versions: Versions::range(0, 3), flexible: Versions::since(0), fields: &ALTER_PARTITION_REQUEST__FIELDS };
 static ALTER_PARTITION_REQUEST__FIELDS: [Field; 3] = [
     Field::new("BrokerId", Type::Scalar(Scalar::Int32), Versions::since(0)),
-    Field::new("BrokerEpoch", Type::Scalar(Scalar::Int64), Versions::since(0)),
+    Field::new("BrokerEpoch", Type::Scalar(Scalar::Int64), Versions::since(0)).default(-1),
     Field::new("Topics", Type::Array(Element::Struct(&ALTER_PARTITION_REQUEST__TOPIC_DATA)), Versions::since(0)),
 ];
 static ALTER_PARTITION_REQUEST__TOPIC_DATA: [Field; 3] = [
@@ -2040,7 +2040,7 @@ static ALTER_PARTITION_REQUEST__PARTITION_DATA: [Field; 6] = [
 ];
 static ALTER_PARTITION_REQUEST__BROKER_STATE: [Field; 2] = [
     Field::new("BrokerId", Type::Scalar(Scalar::Int32), Versions::since(3)),
-    Field::new("BrokerEpoch", Type::Scalar(Scalar::Int64), Versions::since(3)),
+    Field::new("BrokerEpoch", Type::Scalar(Scalar::Int64), Versions::since(3)).default(-1),
 ];
 
 /// `AlterPartitionResponse`.
@@ -2068,7 +2068,7 @@ static ALTER_PARTITION_RESPONSE__PARTITION_DATA: [Field; 7] = [
 /// `UpdateFeaturesRequest`.
 pub static UPDATE_FEATURES_REQUEST: MessageSchema = MessageSchema { name: "UpdateFeaturesRequest", versions: Versions::range(0, 2), flexible: Versions::since(0), fields: &UPDATE_FEATURES_REQUEST__FIELDS };
 static UPDATE_FEATURES_REQUEST__FIELDS: [Field; 3] = [
-    Field::new("timeoutMs", Type::Scalar(Scalar::Int32), Versions::since(0)),
+    Field::new("timeoutMs", Type::Scalar(Scalar::Int32), Versions::since(0)).default(60000),
     Field::new("FeatureUpdates", Type::Array(Element::Struct(&UPDATE_FEATURES_REQUEST__FEATURE_UPDATE_KEY)), Versions::since(0)),
     Field::new("ValidateOnly", Type::Scalar(Scalar::Bool), Versions::since(1)),
 ];
@@ -2076,7 +2076,7 @@ static UPDATE_FEATURES_REQUEST__FEATURE_UPDATE_KEY: [Field; 4] = [
     Field::new("Feature", Type::Scalar(Scalar::String), Versions::since(0)),
     Field::new("MaxVersionLevel", Type::Scalar(Scalar::Int16), Versions::since(0)),
     Field::new("AllowDowngrade", Type::Scalar(Scalar::Bool), Versions::range(0, 0)),
-    Field::new("UpgradeType", Type::Scalar(Scalar::Int8), Versions::since(1)),
+    Field::new("UpgradeType", Type::Scalar(Scalar::Int8), Versions::since(1)).default(1),
 ];
 
 /// `UpdateFeaturesResponse`.
@@ -2112,8 +2112,8 @@ static ENVELOPE_RESPONSE__FIELDS: [Field; 2] = [
 pub static FETCH_SNAPSHOT_REQUEST: MessageSchema = MessageSchema { name: "FetchSnapshotRequest", versions: Versions::range(0, 1), flexible: Versions::since(0), fields: &FETCH_SNAPSHOT_REQUEST__FIELDS };
 static FETCH_SNAPSHOT_REQUEST__FIELDS: [Field; 4] = [
     Field::new("ClusterId", Type::Scalar(Scalar::String), Versions::since(0)).nullable(Versions::since(0)).tagged(Versions::since(0), 0),
-    Field::new("ReplicaId", Type::Scalar(Scalar::Int32), Versions::since(0)),
-    Field::new("MaxBytes", Type::Scalar(Scalar::Int32), Versions::since(0)),
+    Field::new("ReplicaId", Type::Scalar(Scalar::Int32), Versions::since(0)).default(-1),
+    Field::new("MaxBytes", Type::Scalar(Scalar::Int32), Versions::since(0)).default(2147483647),
     Field::new("Topics", Type::Array(Element::Struct(&FETCH_SNAPSHOT_REQUEST__TOPIC_SNAPSHOT)), Versions::since(0)),
 ];
 static FETCH_SNAPSHOT_REQUEST__TOPIC_SNAPSHOT: [Field; 2] = [
@@ -2171,7 +2171,7 @@ static FETCH_SNAPSHOT_RESPONSE__NODE_ENDPOINT: [Field; 3] = [
 pub static DESCRIBE_CLUSTER_REQUEST: MessageSchema = MessageSchema { name: "DescribeClusterRequest", versions: Versions::range(0, 2), flexible: Versions::since(0), fields: &DESCRIBE_CLUSTER_REQUEST__FIELDS };
 static DESCRIBE_CLUSTER_REQUEST__FIELDS: [Field; 3] = [
     Field::new("IncludeClusterAuthorizedOperations", Type::Scalar(Scalar::Bool), Versions::since(0)),
-    Field::new("EndpointType", Type::Scalar(Scalar::Int8), Versions::since(1)),
+    Field::new("EndpointType", Type::Scalar(Scalar::Int8), Versions::since(1)).default(1),
     Field::new("IncludeFencedBrokers", Type::Scalar(Scalar::Bool), Versions::since(2)),
 ];
 
@@ -2181,11 +2181,11 @@ static DESCRIBE_CLUSTER_RESPONSE__FIELDS: [Field; 8] = [
     Field::new("ThrottleTimeMs", Type::Scalar(Scalar::Int32), Versions::since(0)),
     Field::new("ErrorCode", Type::Scalar(Scalar::Int16), Versions::since(0)),
     Field::new("ErrorMessage", Type::Scalar(Scalar::String), Versions::since(0)).nullable(Versions::since(0)),
-    Field::new("EndpointType", Type::Scalar(Scalar::Int8), Versions::since(1)),
+    Field::new("EndpointType", Type::Scalar(Scalar::Int8), Versions::since(1)).default(1),
     Field::new("ClusterId", Type::Scalar(Scalar::String), Versions::since(0)),
-    Field::new("ControllerId", Type::Scalar(Scalar::Int32), Versions::since(0)),
+    Field::new("ControllerId", Type::Scalar(Scalar::Int32), Versions::since(0)).default(-1),
     Field::new("Brokers", Type::Array(Element::Struct(&DESCRIBE_CLUSTER_RESPONSE__DESCRIBE_CLUSTER_BROKER)), Versions::since(0)),
-    Field::new("ClusterAuthorizedOperations", Type::Scalar(Scalar::Int32), Versions::since(0)),
+    Field::new("ClusterAuthorizedOperations", Type::Scalar(Scalar::Int32), Versions::since(0)).default(-2147483648),
 ];
 static DESCRIBE_CLUSTER_RESPONSE__DESCRIBE_CLUSTER_BROKER: [Field; 5] = [
     Field::new("BrokerId", Type::Scalar(Scalar::Int32), Versions::since(0)),
@@ -2224,10 +2224,10 @@ static DESCRIBE_PRODUCERS_RESPONSE__PARTITION_RESPONSE: [Field; 4] = [
 static DESCRIBE_PRODUCERS_RESPONSE__PRODUCER_STATE: [Field; 6] = [
     Field::new("ProducerId", Type::Scalar(Scalar::Int64), Versions::since(0)),
     Field::new("ProducerEpoch", Type::Scalar(Scalar::Int32), Versions::since(0)),
-    Field::new("LastSequence", Type::Scalar(Scalar::Int32), Versions::since(0)),
-    Field::new("LastTimestamp", Type::Scalar(Scalar::Int64), Versions::since(0)),
+    Field::new("LastSequence", Type::Scalar(Scalar::Int32), Versions::since(0)).default(-1),
+    Field::new("LastTimestamp", Type::Scalar(Scalar::Int64), Versions::since(0)).default(-1),
     Field::new("CoordinatorEpoch", Type::Scalar(Scalar::Int32), Versions::since(0)),
-    Field::new("CurrentTxnStartOffset", Type::Scalar(Scalar::Int64), Versions::since(0)),
+    Field::new("CurrentTxnStartOffset", Type::Scalar(Scalar::Int64), Versions::since(0)).default(-1),
 ];
 
 /// `BrokerRegistrationRequest`.
@@ -2241,7 +2241,7 @@ static BROKER_REGISTRATION_REQUEST__FIELDS: [Field; 9] = [
     Field::new("Rack", Type::Scalar(Scalar::String), Versions::since(0)).nullable(Versions::since(0)),
     Field::new("IsMigratingZkBroker", Type::Scalar(Scalar::Bool), Versions::since(1)),
     Field::new("LogDirs", Type::Array(Element::Scalar(Scalar::Uuid)), Versions::since(2)),
-    Field::new("PreviousBrokerEpoch", Type::Scalar(Scalar::Int64), Versions::since(3)),
+    Field::new("PreviousBrokerEpoch", Type::Scalar(Scalar::Int64), Versions::since(3)).default(-1),
 ];
 static BROKER_REGISTRATION_REQUEST__LISTENER: [Field; 4] = [
     Field::new("Name", Type::Scalar(Scalar::String), Versions::since(0)),
@@ -2260,14 +2260,14 @@ pub static BROKER_REGISTRATION_RESPONSE: MessageSchema = MessageSchema { name: "
 static BROKER_REGISTRATION_RESPONSE__FIELDS: [Field; 3] = [
     Field::new("ThrottleTimeMs", Type::Scalar(Scalar::Int32), Versions::since(0)),
     Field::new("ErrorCode", Type::Scalar(Scalar::Int16), Versions::since(0)),
-    Field::new("BrokerEpoch", Type::Scalar(Scalar::Int64), Versions::since(0)),
+    Field::new("BrokerEpoch", Type::Scalar(Scalar::Int64), Versions::since(0)).default(-1),
 ];
 
 /// `BrokerHeartbeatRequest`.
 pub static BROKER_HEARTBEAT_REQUEST: MessageSchema = MessageSchema { name: "BrokerHeartbeatRequest", versions: Versions::range(0, 1), flexible: Versions::since(0), fields: &BROKER_HEARTBEAT_REQUEST__FIELDS };
 static BROKER_HEARTBEAT_REQUEST__FIELDS: [Field; 6] = [
     Field::new("BrokerId", Type::Scalar(Scalar::Int32), Versions::since(0)),
-    Field::new("BrokerEpoch", Type::Scalar(Scalar::Int64), Versions::since(0)),
+    Field::new("BrokerEpoch", Type::Scalar(Scalar::Int64), Versions::since(0)).default(-1),
     Field::new("CurrentMetadataOffset", Type::Scalar(Scalar::Int64), Versions::since(0)),
     Field::new("WantFence", Type::Scalar(Scalar::Bool), Versions::since(0)),
     Field::new("WantShutDown", Type::Scalar(Scalar::Bool), Versions::since(0)),
@@ -2280,7 +2280,7 @@ static BROKER_HEARTBEAT_RESPONSE__FIELDS: [Field; 5] = [
     Field::new("ThrottleTimeMs", Type::Scalar(Scalar::Int32), Versions::since(0)),
     Field::new("ErrorCode", Type::Scalar(Scalar::Int16), Versions::since(0)),
     Field::new("IsCaughtUp", Type::Scalar(Scalar::Bool), Versions::since(0)),
-    Field::new("IsFenced", Type::Scalar(Scalar::Bool), Versions::since(0)),
+    Field::new("IsFenced", Type::Scalar(Scalar::Bool), Versions::since(0)).default(1),
     Field::new("ShouldShutDown", Type::Scalar(Scalar::Bool), Versions::since(0)),
 ];
 
@@ -2330,7 +2330,7 @@ pub static LIST_TRANSACTIONS_REQUEST: MessageSchema = MessageSchema { name: "Lis
 static LIST_TRANSACTIONS_REQUEST__FIELDS: [Field; 4] = [
     Field::new("StateFilters", Type::Array(Element::Scalar(Scalar::String)), Versions::since(0)),
     Field::new("ProducerIdFilters", Type::Array(Element::Scalar(Scalar::Int64)), Versions::since(0)),
-    Field::new("DurationFilter", Type::Scalar(Scalar::Int64), Versions::since(1)),
+    Field::new("DurationFilter", Type::Scalar(Scalar::Int64), Versions::since(1)).default(-1),
     Field::new("TransactionalIdPattern", Type::Scalar(Scalar::String), Versions::since(2)).nullable(Versions::since(2)),
 ];
 
@@ -2352,7 +2352,7 @@ static LIST_TRANSACTIONS_RESPONSE__TRANSACTION_STATE: [Field; 3] = [
 pub static ALLOCATE_PRODUCER_IDS_REQUEST: MessageSchema = MessageSchema { name: "AllocateProducerIdsRequest", versions: Versions::range(0, 0), flexible: Versions::since(0), fields: &ALLOCATE_PRODUCER_IDS_REQUEST__FIELDS };
 static ALLOCATE_PRODUCER_IDS_REQUEST__FIELDS: [Field; 2] = [
     Field::new("BrokerId", Type::Scalar(Scalar::Int32), Versions::since(0)),
-    Field::new("BrokerEpoch", Type::Scalar(Scalar::Int64), Versions::since(0)),
+    Field::new("BrokerEpoch", Type::Scalar(Scalar::Int64), Versions::since(0)).default(-1),
 ];
 
 /// `AllocateProducerIdsResponse`.
@@ -2372,7 +2372,7 @@ static CONSUMER_GROUP_HEARTBEAT_REQUEST__FIELDS: [Field; 9] = [
     Field::new("MemberEpoch", Type::Scalar(Scalar::Int32), Versions::since(0)),
     Field::new("InstanceId", Type::Scalar(Scalar::String), Versions::since(0)).nullable(Versions::since(0)),
     Field::new("RackId", Type::Scalar(Scalar::String), Versions::since(0)).nullable(Versions::since(0)),
-    Field::new("RebalanceTimeoutMs", Type::Scalar(Scalar::Int32), Versions::since(0)),
+    Field::new("RebalanceTimeoutMs", Type::Scalar(Scalar::Int32), Versions::since(0)).default(-1),
     Field::new("SubscribedTopicNames", Type::Array(Element::Scalar(Scalar::String)), Versions::since(0)).nullable(Versions::since(0)).entity(EntityKind::TopicName),
     Field::new("ServerAssignor", Type::Scalar(Scalar::String), Versions::since(0)).nullable(Versions::since(0)),
     Field::new("TopicPartitions", Type::Array(Element::Struct(&CONSUMER_GROUP_HEARTBEAT_REQUEST__TOPIC_PARTITIONS)), Versions::since(0)).nullable(Versions::since(0)),
@@ -2423,7 +2423,7 @@ static CONSUMER_GROUP_DESCRIBE_RESPONSE__DESCRIBED_GROUP: [Field; 9] = [
     Field::new("AssignmentEpoch", Type::Scalar(Scalar::Int32), Versions::since(0)),
     Field::new("AssignorName", Type::Scalar(Scalar::String), Versions::since(0)),
     Field::new("Members", Type::Array(Element::Struct(&CONSUMER_GROUP_DESCRIBE_RESPONSE__MEMBER)), Versions::since(0)),
-    Field::new("AuthorizedOperations", Type::Scalar(Scalar::Int32), Versions::since(0)),
+    Field::new("AuthorizedOperations", Type::Scalar(Scalar::Int32), Versions::since(0)).default(-2147483648),
 ];
 static CONSUMER_GROUP_DESCRIBE_RESPONSE__MEMBER: [Field; 10] = [
     Field::new("MemberId", Type::Scalar(Scalar::String), Versions::since(0)),
@@ -2516,7 +2516,7 @@ static PUSH_TELEMETRY_RESPONSE__FIELDS: [Field; 2] = [
 pub static ASSIGN_REPLICAS_TO_DIRS_REQUEST: MessageSchema = MessageSchema { name: "AssignReplicasToDirsRequest", versions: Versions::range(0, 0), flexible: Versions::since(0), fields: &ASSIGN_REPLICAS_TO_DIRS_REQUEST__FIELDS };
 static ASSIGN_REPLICAS_TO_DIRS_REQUEST__FIELDS: [Field; 3] = [
     Field::new("BrokerId", Type::Scalar(Scalar::Int32), Versions::since(0)),
-    Field::new("BrokerEpoch", Type::Scalar(Scalar::Int64), Versions::since(0)),
+    Field::new("BrokerEpoch", Type::Scalar(Scalar::Int64), Versions::since(0)).default(-1),
     Field::new("Directories", Type::Array(Element::Struct(&ASSIGN_REPLICAS_TO_DIRS_REQUEST__DIRECTORY_DATA)), Versions::since(0)),
 ];
 static ASSIGN_REPLICAS_TO_DIRS_REQUEST__DIRECTORY_DATA: [Field; 2] = [
@@ -2566,14 +2566,14 @@ static LIST_CONFIG_RESOURCES_RESPONSE__FIELDS: [Field; 3] = [
 ];
 static LIST_CONFIG_RESOURCES_RESPONSE__CONFIG_RESOURCE: [Field; 2] = [
     Field::new("ResourceName", Type::Scalar(Scalar::String), Versions::since(0)),
-    Field::new("ResourceType", Type::Scalar(Scalar::Int8), Versions::since(1)),
+    Field::new("ResourceType", Type::Scalar(Scalar::Int8), Versions::since(1)).default(16),
 ];
 
 /// `DescribeTopicPartitionsRequest`.
 pub static DESCRIBE_TOPIC_PARTITIONS_REQUEST: MessageSchema = MessageSchema { name: "DescribeTopicPartitionsRequest", versions: Versions::range(0, 0), flexible: Versions::since(0), fields: &DESCRIBE_TOPIC_PARTITIONS_REQUEST__FIELDS };
 static DESCRIBE_TOPIC_PARTITIONS_REQUEST__FIELDS: [Field; 3] = [
     Field::new("Topics", Type::Array(Element::Struct(&DESCRIBE_TOPIC_PARTITIONS_REQUEST__TOPIC_REQUEST)), Versions::since(0)),
-    Field::new("ResponsePartitionLimit", Type::Scalar(Scalar::Int32), Versions::since(0)),
+    Field::new("ResponsePartitionLimit", Type::Scalar(Scalar::Int32), Versions::since(0)).default(2000),
     Field::new("Cursor", Type::Struct(&DESCRIBE_TOPIC_PARTITIONS_REQUEST__CURSOR), Versions::since(0)).nullable(Versions::since(0)),
 ];
 static DESCRIBE_TOPIC_PARTITIONS_REQUEST__TOPIC_REQUEST: [Field; 1] = [
@@ -2597,13 +2597,13 @@ static DESCRIBE_TOPIC_PARTITIONS_RESPONSE__DESCRIBE_TOPIC_PARTITIONS_RESPONSE_TO
     Field::new("TopicId", Type::Scalar(Scalar::Uuid), Versions::since(0)).entity(EntityKind::TopicId),
     Field::new("IsInternal", Type::Scalar(Scalar::Bool), Versions::since(0)),
     Field::new("Partitions", Type::Array(Element::Struct(&DESCRIBE_TOPIC_PARTITIONS_RESPONSE__DESCRIBE_TOPIC_PARTITIONS_RESPONSE_PARTITION)), Versions::since(0)),
-    Field::new("TopicAuthorizedOperations", Type::Scalar(Scalar::Int32), Versions::since(0)),
+    Field::new("TopicAuthorizedOperations", Type::Scalar(Scalar::Int32), Versions::since(0)).default(-2147483648),
 ];
 static DESCRIBE_TOPIC_PARTITIONS_RESPONSE__DESCRIBE_TOPIC_PARTITIONS_RESPONSE_PARTITION: [Field; 9] = [
     Field::new("ErrorCode", Type::Scalar(Scalar::Int16), Versions::since(0)),
     Field::new("PartitionIndex", Type::Scalar(Scalar::Int32), Versions::since(0)),
     Field::new("LeaderId", Type::Scalar(Scalar::Int32), Versions::since(0)),
-    Field::new("LeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(0)),
+    Field::new("LeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(0)).default(-1),
     Field::new("ReplicaNodes", Type::Array(Element::Scalar(Scalar::Int32)), Versions::since(0)),
     Field::new("IsrNodes", Type::Array(Element::Scalar(Scalar::Int32)), Versions::since(0)),
     Field::new("EligibleLeaderReplicas", Type::Array(Element::Scalar(Scalar::Int32)), Versions::since(0)).nullable(Versions::since(0)),
@@ -2666,7 +2666,7 @@ static SHARE_GROUP_DESCRIBE_RESPONSE__DESCRIBED_GROUP: [Field; 9] = [
     Field::new("AssignmentEpoch", Type::Scalar(Scalar::Int32), Versions::since(0)),
     Field::new("AssignorName", Type::Scalar(Scalar::String), Versions::since(0)),
     Field::new("Members", Type::Array(Element::Struct(&SHARE_GROUP_DESCRIBE_RESPONSE__MEMBER)), Versions::since(0)),
-    Field::new("AuthorizedOperations", Type::Scalar(Scalar::Int32), Versions::since(0)),
+    Field::new("AuthorizedOperations", Type::Scalar(Scalar::Int32), Versions::since(0)).default(-2147483648),
 ];
 static SHARE_GROUP_DESCRIBE_RESPONSE__MEMBER: [Field; 7] = [
     Field::new("MemberId", Type::Scalar(Scalar::String), Versions::since(0)),
@@ -2694,7 +2694,7 @@ static SHARE_FETCH_REQUEST__FIELDS: [Field; 8] = [
     Field::new("ShareSessionEpoch", Type::Scalar(Scalar::Int32), Versions::since(0)),
     Field::new("MaxWaitMs", Type::Scalar(Scalar::Int32), Versions::since(0)),
     Field::new("MinBytes", Type::Scalar(Scalar::Int32), Versions::since(0)),
-    Field::new("MaxBytes", Type::Scalar(Scalar::Int32), Versions::since(0)),
+    Field::new("MaxBytes", Type::Scalar(Scalar::Int32), Versions::since(0)).default(2147483647),
     Field::new("Topics", Type::Array(Element::Struct(&SHARE_FETCH_REQUEST__FETCH_TOPIC)), Versions::since(0)),
     Field::new("ForgottenTopicsData", Type::Array(Element::Struct(&SHARE_FETCH_REQUEST__FORGOTTEN_TOPIC)), Versions::since(0)),
 ];
@@ -2875,8 +2875,8 @@ static UPDATE_RAFT_VOTER_RESPONSE__FIELDS: [Field; 3] = [
     Field::new("CurrentLeader", Type::Struct(&UPDATE_RAFT_VOTER_RESPONSE__CURRENT_LEADER), Versions::since(0)).tagged(Versions::since(0), 0),
 ];
 static UPDATE_RAFT_VOTER_RESPONSE__CURRENT_LEADER: [Field; 4] = [
-    Field::new("LeaderId", Type::Scalar(Scalar::Int32), Versions::since(0)),
-    Field::new("LeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(0)),
+    Field::new("LeaderId", Type::Scalar(Scalar::Int32), Versions::since(0)).default(-1),
+    Field::new("LeaderEpoch", Type::Scalar(Scalar::Int32), Versions::since(0)).default(-1),
     Field::new("Host", Type::Scalar(Scalar::String), Versions::since(0)),
     Field::new("Port", Type::Scalar(Scalar::Int32), Versions::since(0)),
 ];

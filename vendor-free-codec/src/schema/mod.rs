@@ -19,6 +19,7 @@
 //! Entry points: [`walk`] (visit and rewrite) and [`scan`] (visit only, and report top-level
 //! tagged fields, e.g. KIP-951 `NodeEndpoints` in Produce and Fetch responses, without copying
 //! the records).
+//! Shape edits: [`decode`] into a [`Value`] tree, edit it (see [`new_element`]), [`encode`] it.
 //!
 //! ```
 //! use codec::schema::{walk, Direction, Entity, EntityValue, MessageRef, Replacement, WalkOptions};
@@ -47,11 +48,13 @@ mod splice;
 #[cfg(test)]
 mod tagged_tests;
 mod types;
+mod value;
 
 pub use entity::{Entity, EntityKind, EntityValue, Replacement, Visitor};
 pub use error::WalkError;
 pub use generated::{APIS, CONSUMER_PROTOCOL_ASSIGNMENT, CONSUMER_PROTOCOL_SUBSCRIPTION};
 pub use types::{ApiSchema, Element, Field, MessageSchema, Scalar, Type, Versions};
+pub use value::{decode, encode, new_element, Decoded, Struct, Value};
 
 use crate::error::DecodeError;
 use cursor::Cursor;

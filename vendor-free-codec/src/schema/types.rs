@@ -123,6 +123,9 @@ pub struct Field {
     pub tag: Option<u32>,
     /// The entity the field holds (for arrays: each element), when the schema alone says so.
     pub entity: Option<EntityKind>,
+    /// The schema's `default`: the value of an integer field, 1 for a bool field that defaults
+    /// to true, 0 otherwise (every other type defaults to its empty or null value).
+    pub default: i64,
 }
 
 impl Field {
@@ -136,6 +139,7 @@ impl Field {
             tagged: Versions::NONE,
             tag: None,
             entity: None,
+            default: 0,
         }
     }
 
@@ -160,6 +164,14 @@ impl Field {
     pub const fn entity(self, kind: EntityKind) -> Field {
         Field {
             entity: Some(kind),
+            ..self
+        }
+    }
+
+    /// The same field, with the schema default `value` (as the `default` field holds it).
+    pub const fn default(self, value: i64) -> Field {
+        Field {
+            default: value,
             ..self
         }
     }
