@@ -115,6 +115,8 @@ kafka_enum!(
         CreateTokens = 13, "CREATE_TOKENS";
         /// Describe delegation tokens.
         DescribeTokens = 14, "DESCRIBE_TOKENS";
+        /// Two-phase commit of transactions (KIP-939).
+        TwoPhaseCommit = 15, "TWO_PHASE_COMMIT";
     }
 );
 
@@ -177,8 +179,7 @@ impl AclBinding {
         if self.pattern.name.is_empty() {
             return Err("resourcePattern.name: must not be empty".into());
         }
-        if self.pattern.resource_type == ResourceType::Cluster
-            && self.pattern.name != CLUSTER_NAME
+        if self.pattern.resource_type == ResourceType::Cluster && self.pattern.name != CLUSTER_NAME
         {
             return Err(format!(
                 "resourcePattern.name: a CLUSTER resource is named {CLUSTER_NAME:?}"
@@ -227,11 +228,17 @@ mod tests {
     #[test]
     fn codes_and_names_follow_kafka() {
         assert_eq!(ResourceType::Topic.code(), 2);
-        assert_eq!(ResourceType::from_code(5), Some(ResourceType::TransactionalId));
+        assert_eq!(
+            ResourceType::from_code(5),
+            Some(ResourceType::TransactionalId)
+        );
         assert_eq!(ResourceType::from_code(0), None);
         assert_eq!(PatternType::Prefixed.code(), 4);
         assert_eq!(Operation::IdempotentWrite.code(), 12);
-        assert_eq!(Operation::parse("describe_configs"), Some(Operation::DescribeConfigs));
+        assert_eq!(
+            Operation::parse("describe_configs"),
+            Some(Operation::DescribeConfigs)
+        );
         assert_eq!(Permission::from_code(2), Some(Permission::Deny));
     }
 
@@ -252,13 +259,19 @@ mod tests {
         let mut b = binding();
         assert_eq!(b.validate(), Ok(()));
         b.pattern.pattern_type = PatternType::Match;
-        assert!(b.validate().unwrap_err().starts_with("resourcePattern.patternType"));
+        assert!(b
+            .validate()
+            .unwrap_err()
+            .starts_with("resourcePattern.patternType"));
         let mut b = binding();
         b.principal = "alice".into();
         assert!(b.validate().unwrap_err().starts_with("principal"));
         let mut b = binding();
         b.pattern.resource_type = ResourceType::Cluster;
-        assert!(b.validate().unwrap_err().starts_with("resourcePattern.name"));
+        assert!(b
+            .validate()
+            .unwrap_err()
+            .starts_with("resourcePattern.name"));
         let mut b = binding();
         b.operation = Operation::Any;
         assert!(b.validate().unwrap_err().starts_with("operation"));
