@@ -87,3 +87,6 @@ for path in sorted((codec / "tests/golden").glob("*/*.bin")):
     count += 1
 print(f"seeded {count} schema_walk bodies")
 PY
+# schema_value reads the same selector bytes and bodies as schema_walk.
+mkdir -p "$here/corpus/schema_value"
+cp "$here/corpus/schema_walk/"* "$here/corpus/schema_value/" 2>/dev/null || true
