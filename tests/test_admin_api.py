@@ -192,7 +192,7 @@ def scenarios(on, off):
     tenant = "/auth/tenant/1-c1/user/u1/token"
     master = {"username": "superUser", "password": "master-pw"}
     ext = account("ext-sa", spec={"type": "EXTERNAL", "externalNames": ["ext-1"]})
-    return {
+    table = {
         (SA, "GET", "200"): lambda: call(on, "GET", SA),
         (SA, "GET", "401"): lambda: call(on, "GET", SA, auth=None),
         (SA, "PUT", "200"): lambda: call(on, "PUT", SA, account("doc-sa")),
@@ -219,6 +219,11 @@ def scenarios(on, off):
         ("/auth/tenant/{tenant}/user/{user}/token", "POST", "404"): lambda: call(off, "POST", tenant, master, auth=None),
         ("/gateway/v2/openapi.json", "GET", "200"): lambda: call(on, "GET", "/gateway/v2/openapi.json", auth=None),
     }
+    # The virtual-cluster and alias-topic routes (imported here: that module imports this one).
+    from test_admin_vclusters import scenarios as virtual_resource_scenarios
+
+    table.update(virtual_resource_scenarios(on))
+    return table
 
 
 def test_every_documented_status_is_reachable(gw, kgate_factory, broker, tmp_path):

@@ -1,7 +1,7 @@
 //! The `gateway/v2` API and the older tenant token endpoint: authentication, routing to the
-//! handlers, and the one place where state changes are stored and published.
+//! handlers, and the one place where state changes go to the [`StateStore`].
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
@@ -9,25 +9,36 @@ use serde_json::json;
 use super::basic_auth::{AdminUsers, Caller};
 use super::request::ApiRequest;
 use super::routes::Reply;
-use super::{service_accounts, tokens};
+use super::{alias_topics, service_accounts, tokens, virtual_clusters};
 use crate::auth::user_pool_key::{self, UserPoolKey};
-use crate::config::{AdminConfig, MasterCredentials};
-use crate::store::{self, FileStore, GatewayState, StateHandle, Store};
+use crate::config::{AdminConfig, Config, MasterCredentials, SecurityMode};
+use crate::store::{
+    FileStore, GatewayState, StateHandle, StateStore, Store, UpdateError, DEFAULT_VCLUSTER,
+};
 
 /// The OpenAPI document of this API, served at `/gateway/v2/openapi.json`.
 pub const OPENAPI: &str = include_str!("../../openapi/gateway-v2.json");
 
-/// Everything the API handlers share. Lives on the admin thread; workers only see the
-/// [`StateHandle`].
+/// Everything the API handlers share. Lives on the admin thread; workers see the
+/// [`StateHandle`], and change the state through the shared [`StateStore`].
 pub struct AdminApi {
     pub(super) users: AdminUsers,
+    /// The store's handle, for reads.
     pub(super) state: Arc<StateHandle>,
-    store: Mutex<Box<dyn Store>>,
+    states: Arc<StateStore>,
     pub(super) key: UserPoolKey,
     pub(super) master: Option<MasterCredentials>,
+    /// Client SASL is KAFKA_MANAGED: virtual resources are refused.
+    pub(super) kafka_managed: bool,
     /// Seconds since the Unix epoch; replaceable so token expiry is testable.
     pub(super) now: fn() -> u64,
 }
+
+/// Why virtual clusters and alias topics are refused with KAFKA_MANAGED.
+pub(super) const KAFKA_MANAGED_REFUSAL: &str = "virtual clusters and alias topics need \
+     gateway-managed authentication (GATEWAY_SECURITY_MODE=GATEWAY_MANAGED); with \
+     GATEWAY_SECURITY_MODE=KAFKA_MANAGED clients are the cluster's own users and the cluster's \
+     own ACLs apply";
 
 impl std::fmt::Debug for AdminApi {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -49,20 +60,75 @@ impl AdminApi {
         key: UserPoolKey,
         master: Option<MasterCredentials>,
     ) -> Result<AdminApi, String> {
-        let state = Arc::new(store::load_handle(store.as_ref())?);
+        let states = Arc::new(StateStore::open(store)?);
         Ok(AdminApi {
             users,
-            state,
-            store: Mutex::new(store),
+            state: states.handle(),
+            states,
             key,
             master,
+            kafka_managed: false,
             now: unix_now,
         })
     }
 
+    /// The same API for a gateway whose client SASL is KAFKA_MANAGED (`true`): virtual clusters
+    /// and alias topics are refused, and a state that already holds some is a start-up error
+    /// naming GATEWAY_SECURITY_MODE.
+    pub fn with_kafka_managed(mut self, kafka_managed: bool) -> Result<AdminApi, String> {
+        if kafka_managed {
+            let state = self.state.snapshot();
+            let declared: Vec<&str> = state
+                .vclusters()
+                .filter(|v| v.name != DEFAULT_VCLUSTER)
+                .map(|v| v.name.as_str())
+                .collect();
+            let aliases: Vec<String> = state
+                .aliases()
+                .map(|a| format!("{}/{}", a.vcluster, a.name))
+                .collect();
+            let mut held = Vec::new();
+            if !declared.is_empty() {
+                held.push(format!(
+                    "{} virtual cluster(s) ({})",
+                    declared.len(),
+                    declared.join(", ")
+                ));
+            }
+            if !aliases.is_empty() {
+                held.push(format!(
+                    "{} alias topic(s) ({})",
+                    aliases.len(),
+                    aliases.join(", ")
+                ));
+            }
+            if !held.is_empty() {
+                return Err(format!(
+                    "GATEWAY_SECURITY_MODE is KAFKA_MANAGED, but the gateway state holds {}, \
+                     which need gateway-managed authentication: start with \
+                     GATEWAY_SECURITY_MODE=GATEWAY_MANAGED, or delete them first (with \
+                     GATEWAY_MANAGED) before switching",
+                    held.join(" and ")
+                ));
+            }
+        }
+        self.kafka_managed = kafka_managed;
+        Ok(self)
+    }
+
     /// Start-up: the file store, users and key from the configuration (generating the password
-    /// and key in `GATEWAY_DATA_DIR` when not configured). Errors are worded for operators.
-    pub fn from_config(config: &AdminConfig) -> Result<AdminApi, String> {
+    /// and key in `GATEWAY_DATA_DIR` when not configured), and whether client SASL is
+    /// KAFKA_MANAGED. Errors are worded for operators.
+    pub fn from_config(config: &Config) -> Result<AdminApi, String> {
+        let kafka_managed = config
+            .client_sasl
+            .as_ref()
+            .is_some_and(|s| s.mode == SecurityMode::KafkaManaged);
+        AdminApi::from_admin_config(&config.admin)?.with_kafka_managed(kafka_managed)
+    }
+
+    /// [`AdminApi::from_config`] without the security mode (as GATEWAY_MANAGED).
+    pub fn from_admin_config(config: &AdminConfig) -> Result<AdminApi, String> {
         let file_store =
             FileStore::open(&config.data_dir).map_err(|e| format!("GATEWAY_DATA_DIR: {e}"))?;
         log::info!("gateway state in {}", file_store.path().display());
@@ -77,16 +143,35 @@ impl AdminApi {
             );
         }
         let api = AdminApi::new(users, Box::new(file_store), key, config.master.clone())?;
+        let state = api.state.snapshot();
         log::info!(
-            "{} service account(s) loaded",
-            api.state.snapshot().accounts().count()
+            "{} service account(s), {} virtual cluster(s) and {} alias topic(s) loaded",
+            state.accounts().count(),
+            state.declared_vclusters(),
+            state.aliases().count()
         );
+        for account in state.accounts() {
+            if state.vcluster(&account.vcluster).is_none() {
+                log::warn!(
+                    "service account {:?} belongs to vCluster {:?}, which is not declared: its \
+                     clients are refused until PUT /gateway/v2/virtual-cluster creates it",
+                    account.name,
+                    account.vcluster
+                );
+            }
+        }
         Ok(api)
     }
 
     /// The handle workers read the state through.
     pub fn state(&self) -> Arc<StateHandle> {
         Arc::clone(&self.state)
+    }
+
+    /// The writer the data path changes the state through (KAFKA_API ACLs), shared with this
+    /// API so neither loses the other's changes.
+    pub fn state_store(&self) -> Arc<StateStore> {
+        Arc::clone(&self.states)
     }
 
     /// The token signing key (the data path verifies tokens with it).
@@ -122,12 +207,36 @@ impl AdminApi {
             "v2/token" => {
                 self.authorized(req, &["POST"], |caller| tokens::issue(self, req, caller))
             }
-            _ => match rest.strip_prefix("v2/service-account/") {
-                Some(name) => {
+            "v2/virtual-cluster" => {
+                self.authorized(req, &["GET", "PUT"], |caller| match req.method.as_str() {
+                    "PUT" => virtual_clusters::upsert(self, req, caller),
+                    _ => virtual_clusters::list(self),
+                })
+            }
+            "v2/alias-topic" => self.authorized(req, &["GET", "PUT", "DELETE"], |caller| match req
+                .method
+                .as_str()
+            {
+                "PUT" => alias_topics::upsert(self, req, caller),
+                "DELETE" => alias_topics::delete(self, req, caller),
+                _ => alias_topics::list(self, req),
+            }),
+            _ => {
+                if let Some(name) = rest.strip_prefix("v2/service-account/") {
                     self.authorized(req, &["GET"], |_| service_accounts::get(self, req, name))
+                } else if let Some(name) = rest.strip_prefix("v2/virtual-cluster/") {
+                    self.authorized(req, &["GET", "DELETE"], |caller| {
+                        match req.method.as_str() {
+                            "DELETE" => virtual_clusters::delete(self, name, caller),
+                            _ => virtual_clusters::get(self, name),
+                        }
+                    })
+                } else if let Some(name) = rest.strip_prefix("v2/alias-topic/") {
+                    self.authorized(req, &["GET"], |_| alias_topics::get(self, req, name))
+                } else {
+                    not_found(path)
                 }
-                None => not_found(path),
-            },
+            }
         })
     }
 
@@ -161,15 +270,19 @@ impl AdminApi {
         handler(&caller)
     }
 
-    /// Stores `next` and publishes it to the workers; nothing is published when storing fails.
-    pub(super) fn commit(&self, next: GatewayState) -> Result<(), Reply> {
-        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
-        store.save(&next.to_stored()).map_err(|e| {
-            log::error!("cannot store the gateway state: {e}");
-            error(500, &format!("cannot store the change: {e}"))
-        })?;
-        self.state.replace(next);
-        Ok(())
+    /// Applies `change` through the [`StateStore`] (stored, then published to the workers);
+    /// the change's own refusal is its reply, a store failure a 500.
+    pub(super) fn update<T>(
+        &self,
+        change: impl FnOnce(&GatewayState) -> Result<(GatewayState, T), Reply>,
+    ) -> Result<T, Reply> {
+        self.states.update(change).map_err(|e| match e {
+            UpdateError::Refused(reply) => reply,
+            UpdateError::Store(e) => {
+                log::error!("cannot store the gateway state: {e}");
+                error(500, &format!("cannot store the change: {e}"))
+            }
+        })
     }
 }
 
@@ -191,6 +304,8 @@ fn method(req: &ApiRequest, allowed: &[&'static str]) -> Result<(), Reply> {
 fn allow_header(allowed: &[&str]) -> &'static str {
     match allowed {
         ["GET", "PUT", "DELETE"] => "GET, PUT, DELETE",
+        ["GET", "PUT"] => "GET, PUT",
+        ["GET", "DELETE"] => "GET, DELETE",
         ["POST"] => "POST",
         _ => "GET, HEAD",
     }
@@ -199,6 +314,16 @@ fn allow_header(allowed: &[&str]) -> &'static str {
 /// A JSON error: `{"status": .., "error": message}`.
 pub(super) fn error(status: u16, message: &str) -> Reply {
     Reply::json(status, json!({"status": status, "error": message}))
+}
+
+/// 204, as every DELETE answers.
+pub(super) fn no_content() -> Reply {
+    Reply {
+        status: 204,
+        content_type: "application/json",
+        headers: Vec::new(),
+        body: String::new(),
+    }
 }
 
 fn not_found(path: &str) -> Reply {

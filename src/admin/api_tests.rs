@@ -1,58 +1,11 @@
 use super::*;
+use crate::admin::test_support::{api, call, ADMIN, NOW, READER};
 use crate::auth::token;
-use crate::config::AdminUser;
 use crate::store::test_dir::TestDir;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::Value;
 
-const NOW: u64 = 1_700_000_000;
-
-fn api(dir: &TestDir, master: Option<MasterCredentials>) -> AdminApi {
-    let users = AdminUsers::new(vec![
-        AdminUser {
-            username: "admin".into(),
-            password: "conduktor".into(),
-            admin: true,
-        },
-        AdminUser {
-            username: "reader".into(),
-            password: "r".into(),
-            admin: false,
-        },
-    ]);
-    let store = FileStore::open(dir.path()).expect("store");
-    let mut api = AdminApi::new(
-        users,
-        Box::new(store),
-        UserPoolKey::parse("k", &STANDARD.encode([5u8; 32])).expect("key"),
-        master,
-    )
-    .expect("api");
-    api.now = || NOW;
-    api
-}
-
-fn call(
-    api: &AdminApi,
-    method: &str,
-    url: &str,
-    user: Option<(&str, &str)>,
-    body: &str,
-) -> (u16, Value, Reply) {
-    let req = ApiRequest {
-        method: method.into(),
-        url: url.into(),
-        authorization: user.map(|(u, p)| format!("Basic {}", STANDARD.encode(format!("{u}:{p}")))),
-        body: Some(body.as_bytes().to_vec()),
-    };
-    let reply = api.handle(&req).expect("API path");
-    let json = serde_json::from_str(&reply.body).unwrap_or(Value::Null);
-    (reply.status, json, reply)
-}
-
-const ADMIN: Option<(&str, &str)> = Some(("admin", "conduktor"));
-const READER: Option<(&str, &str)> = Some(("reader", "r"));
 const JDOE: &str = r#"{"kind":"GatewayServiceAccount","apiVersion":"gateway/v2","metadata":{"name":"jdoe","vCluster":"passthrough"},"spec":{"type":"LOCAL"}}"#;
 const SA: &str = "/gateway/v2/service-account";
 
@@ -392,6 +345,10 @@ fn openapi_document_parses_and_lists_the_endpoints() {
         "/gateway/v2/service-account/{name}",
         "/gateway/v2/token",
         "/auth/tenant/{tenant}/user/{user}/token",
+        "/gateway/v2/virtual-cluster",
+        "/gateway/v2/virtual-cluster/{name}",
+        "/gateway/v2/alias-topic",
+        "/gateway/v2/alias-topic/{name}",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path}");
     }

@@ -1,9 +1,11 @@
 //! The admin HTTP server on `GATEWAY_HTTP_PORT`: health and metrics (no authentication), and
-//! the `gateway/v2` API for service accounts and tokens (HTTP Basic, see [`basic_auth`]).
+//! the `gateway/v2` API for service accounts, tokens, virtual clusters and alias topics (HTTP
+//! Basic, see [`basic_auth`]).
 //!
 //! tiny_http on one dedicated blocking thread: the admin API is low-traffic, and keeping it off
 //! the workers means a slow scrape can never delay Kafka traffic.
 
+mod alias_topics;
 mod api;
 pub mod basic_auth;
 pub mod request;
@@ -11,7 +13,10 @@ mod routes;
 mod secret_eq;
 mod service_accounts;
 mod state;
+#[cfg(test)]
+mod test_support;
 mod tokens;
+mod virtual_clusters;
 
 use std::io::{self, Read};
 use std::net::SocketAddr;

@@ -105,6 +105,70 @@ pub fn string(map: &mut Map<String, Value>, key: &str, field: &str) -> Result<St
     opt_string(map, key, field)?.ok_or_else(|| format!("{field}: missing"))
 }
 
+/// An optional boolean field; `null` counts as absent.
+pub fn opt_bool(
+    map: &mut Map<String, Value>,
+    key: &str,
+    field: &str,
+) -> Result<Option<bool>, String> {
+    match map.remove(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(b)),
+        Some(_) => Err(format!("{field}: expected true or false")),
+    }
+}
+
+/// An optional list field; `null` counts as absent (an empty list).
+pub fn opt_list(
+    map: &mut Map<String, Value>,
+    key: &str,
+    field: &str,
+) -> Result<Vec<Value>, String> {
+    match map.remove(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => Ok(items),
+        Some(_) => Err(format!("{field}: expected a list")),
+    }
+}
+
+/// An optional list of strings; errors name the item (`field[i]`).
+pub fn opt_string_list(
+    map: &mut Map<String, Value>,
+    key: &str,
+    field: &str,
+) -> Result<Vec<String>, String> {
+    opt_list(map, key, field)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            Value::String(s) => Ok(s),
+            _ => Err(format!("{field}[{i}]: expected a string")),
+        })
+        .collect()
+}
+
+/// The resource envelope of the `gateway/v2` API: checks `kind` and `apiVersion`, and returns
+/// `metadata` (required) and `spec` (`None` when absent or null), for [`object`] to check.
+pub fn resource_envelope(body: &[u8], kind: &str) -> Result<(Value, Option<Value>), String> {
+    let mut top = json_object(body, &["kind", "apiVersion", "metadata", "spec"])?;
+    let got = string(&mut top, "kind", "kind")?;
+    if got != kind {
+        return Err(format!("kind: expected {kind:?}, got {got:?}"));
+    }
+    let version = string(&mut top, "apiVersion", "apiVersion")?;
+    if version != API_VERSION {
+        return Err(format!(
+            "apiVersion: expected {API_VERSION:?}, got {version:?}"
+        ));
+    }
+    let metadata = top.remove("metadata").ok_or("metadata: missing")?;
+    let spec = top.remove("spec").filter(|v| !v.is_null());
+    Ok((metadata, spec))
+}
+
+/// The `apiVersion` of every resource.
+pub const API_VERSION: &str = "gateway/v2";
+
 #[cfg(test)]
 mod tests {
     use super::*;

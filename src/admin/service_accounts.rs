@@ -1,9 +1,13 @@
 //! `/gateway/v2/service-account`: the `GatewayServiceAccount` resource in Conduktor's shape
 //! (`apiVersion`, `kind`, `metadata`, `spec`).
+//!
+//! An account may name a `metadata.vCluster` that is not declared (older setups create accounts
+//! before their virtual cluster): the PUT is accepted with a warning in the log, and clients of
+//! such an account are refused at connection until the virtual cluster exists.
 
 use serde_json::{json, Value};
 
-use super::api::{body, error, AdminApi};
+use super::api::{body, error, no_content, AdminApi};
 use super::basic_auth::Caller;
 use super::request::{self, ApiRequest};
 use super::routes::Reply;
@@ -94,21 +98,31 @@ pub fn upsert(api: &AdminApi, req: &ApiRequest, caller: &Caller) -> Reply {
         Ok(account) => account,
         Err(reply) => return reply,
     };
-    let current = api.state.snapshot();
-    let (next, result) = match current.with_account(account.clone()) {
+    let (result, declared) = match api.update(|current| {
+        let declared = current.vcluster(&account.vcluster).is_some();
+        let (next, result) = current
+            .with_account(account.clone())
+            .map_err(|e| error(400, &e))?;
+        Ok((next, (result, declared)))
+    }) {
         Ok(done) => done,
-        Err(e) => return error(400, &e),
+        Err(reply) => return reply,
     };
     if result != UpsertResult::NotChanged {
-        if let Err(reply) = api.commit(next) {
-            return reply;
-        }
         log::info!(
             "admin API: {} service account {:?} in vCluster {:?} ({})",
             caller.username,
             account.name,
             account.vcluster,
             result.as_str()
+        );
+    }
+    if !declared {
+        log::warn!(
+            "admin API: service account {:?} names vCluster {:?}, which is not declared: its \
+             clients are refused at connection until PUT /gateway/v2/virtual-cluster creates it",
+            account.name,
+            account.vcluster
         );
     }
     Reply::json(
@@ -165,22 +179,20 @@ pub fn delete(api: &AdminApi, req: &ApiRequest, caller: &Caller) -> Reply {
         Ok(p) => p,
         Err(reply) => return reply,
     };
-    let Some(next) = api.state.snapshot().without_account(&vcluster, &name) else {
-        return missing(&name, &vcluster);
-    };
-    if let Err(reply) = api.commit(next) {
+    let deleted = api.update(|current| {
+        current
+            .without_account(&vcluster, &name)
+            .map(|next| (next, ()))
+            .ok_or_else(|| missing(&name, &vcluster))
+    });
+    if let Err(reply) = deleted {
         return reply;
     }
     log::info!(
         "admin API: {} deleted service account {name:?} in vCluster {vcluster:?}",
         caller.username
     );
-    Reply {
-        status: 204,
-        content_type: "application/json",
-        headers: Vec::new(),
-        body: String::new(),
-    }
+    no_content()
 }
 
 pub(super) fn missing(name: &str, vcluster: &str) -> Reply {

@@ -37,10 +37,7 @@ impl Store for FileStore {
         match std::fs::read(&self.path) {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map_err(|e| StoreError::Corrupt(format!("{}: {e}", self.path.display()))),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(StoredState {
-                version: StoredState::VERSION,
-                service_accounts: Vec::new(),
-            }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(StoredState::empty()),
             Err(e) => Err(StoreError::Io(io::Error::new(
                 e.kind(),
                 format!("cannot read {}: {e}", self.path.display()),

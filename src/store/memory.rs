@@ -12,10 +12,7 @@ pub struct MemoryStore {
 
 impl Store for MemoryStore {
     fn load(&self) -> Result<StoredState, StoreError> {
-        Ok(self.state.clone().unwrap_or(StoredState {
-            version: StoredState::VERSION,
-            service_accounts: Vec::new(),
-        }))
+        Ok(self.state.clone().unwrap_or_else(StoredState::empty))
     }
 
     fn save(&mut self, state: &StoredState) -> Result<(), StoreError> {

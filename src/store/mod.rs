@@ -1,25 +1,31 @@
-//! Gateway state (service accounts, later interceptors, virtual clusters, ACLs): how it is
-//! kept, and how workers see it.
+//! Gateway state (service accounts, virtual clusters, alias topics, ACLs created through Kafka's
+//! API; later interceptors): how it is kept, how it changes, and how workers see it.
 //!
 //! Persistence sits behind [`Store`] so that a multi-node store (Kafka internal topics) can
 //! replace the default file store without touching the admin API or the data path.
 
+pub mod alias;
 pub mod file;
 pub mod memory;
 pub mod model;
 pub mod private_file;
 pub mod state;
+pub mod state_store;
 #[cfg(test)]
 pub(crate) mod test_dir;
+pub mod vcluster;
 
 use std::fmt;
 
+pub use alias::{AliasTopic, MAIN_CLUSTER, PHYSICAL_CLUSTERS};
 pub use file::FileStore;
 pub use memory::MemoryStore;
 pub use model::{AccountKind, ServiceAccount, DEFAULT_VCLUSTER};
-pub use state::{GatewayState, StateHandle, StoredState, UpsertResult};
+pub use state::{GatewayState, RemoveError, StateHandle, StoredState, UpsertResult};
+pub use state_store::{StateStore, UpdateError};
+pub use vcluster::{AclMode, VClusterType, VirtualCluster};
 
-/// Where the state is persisted. Only the admin thread writes, one change at a time.
+/// Where the state is persisted. Writes come one at a time, through [`StateStore::update`].
 pub trait Store: Send + fmt::Debug {
     /// The persisted state; an empty one when nothing was ever saved.
     fn load(&self) -> Result<StoredState, StoreError>;

@@ -87,6 +87,40 @@ pub fn check_name(field: &str, name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The name rule of the reference for virtual clusters, prefixes and alias topics:
+/// `^[a-zA-Z0-9._-]{1,255}$` (no `@`: these names become parts of Kafka topic names).
+pub fn check_resource_name(field: &str, name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > MAX_NAME_LEN {
+        return Err(format!("{field}: must be 1-{MAX_NAME_LEN} characters"));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
+    {
+        return Err(format!(
+            "{field}: {bad:?} is not allowed (letters, digits, '_', '.', '-')"
+        ));
+    }
+    Ok(())
+}
+
+/// Longest Kafka topic name.
+pub const MAX_TOPIC_LEN: usize = 249;
+
+/// A Kafka topic name: the resource name rule, at most 249 characters, not `.` or `..`.
+pub fn check_topic_name(field: &str, name: &str) -> Result<(), String> {
+    check_resource_name(field, name)?;
+    if name.len() > MAX_TOPIC_LEN {
+        return Err(format!(
+            "{field}: a Kafka topic name has at most {MAX_TOPIC_LEN} characters"
+        ));
+    }
+    if name == "." || name == ".." {
+        return Err(format!("{field}: {name:?} is not a valid Kafka topic name"));
+    }
+    Ok(())
+}
+
 /// External names are whatever an identity provider says (a DN has spaces, '=' and ','), so
 /// only emptiness, length and control characters are refused.
 fn check_external_name(name: &str) -> Result<(), String> {
@@ -128,6 +162,22 @@ mod tests {
             let err = check_name("metadata.name", bad).unwrap_err();
             assert!(err.starts_with("metadata.name: "), "{err}");
         }
+    }
+
+    #[test]
+    fn resource_and_topic_name_rules() {
+        for good in ["customers", "vc-a.b_c", "A1", &"x".repeat(255)] {
+            assert_eq!(check_resource_name("f", good), Ok(()), "{good}");
+        }
+        for bad in ["", "a@b", "a b", "a/b", "é", &"x".repeat(256)] {
+            let err = check_resource_name("spec.prefix", bad).unwrap_err();
+            assert!(err.starts_with("spec.prefix: "), "{err}");
+        }
+        assert_eq!(check_topic_name("t", &"x".repeat(249)), Ok(()));
+        assert!(check_topic_name("t", &"x".repeat(250)).is_err());
+        assert!(check_topic_name("t", "..").is_err());
+        assert!(check_topic_name("t", ".").is_err());
+        assert_eq!(check_topic_name("t", ".a"), Ok(()));
     }
 
     #[test]
