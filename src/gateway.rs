@@ -27,6 +27,7 @@ use crate::signals;
 use crate::tls::reload::CurrentServerConfig;
 use crate::upstream::control::{self, ClusterAccess, ClusterView};
 use crate::upstream::sasl_client::BackendCredentials;
+use crate::vcluster::runtime::Tenancy;
 
 /// Run the gateway until SIGTERM or SIGINT. Errors are start-up failures, worded for the user.
 pub fn run(config: Config) -> Result<(), String> {
@@ -36,7 +37,7 @@ pub fn run(config: Config) -> Result<(), String> {
     let bind_host = config.bind_host.to_string();
     // Service accounts and the token key; the data path reads them through
     // `admin_api.state()` (immutable snapshots) and `admin_api.key()`.
-    let admin_api = Arc::new(AdminApi::from_config(&config.admin)?);
+    let admin_api = Arc::new(AdminApi::from_config(&config)?);
     let admin = admin::spawn(
         &bind_host,
         config.http_port,
@@ -129,6 +130,7 @@ pub fn run(config: Config) -> Result<(), String> {
         backend_tls: backend_tls.clone(),
         sasl,
         backend_sasl: backend_sasl.clone(),
+        tenancy: tenancy(&config, &admin_api),
         host_map: config.routing.sni_port.map(|port| HostMap {
             advertised_host: config.advertised_host.clone(),
             prefix: config.routing.host_prefix.clone(),
@@ -372,4 +374,31 @@ fn port_map(config: &Config, view: &ClusterView) -> PortMap {
         }
     }
     map
+}
+
+/// Virtual clusters, aliases and ACLs for the data path; none with KAFKA_MANAGED security,
+/// where the cluster authenticates and authorizes clients itself.
+fn tenancy(config: &Config, admin_api: &AdminApi) -> Option<Arc<Tenancy>> {
+    let kafka_managed = config
+        .client_sasl
+        .as_ref()
+        .is_some_and(|s| s.mode == SecurityMode::KafkaManaged);
+    if kafka_managed {
+        return None;
+    }
+    // The admin API users are who manages passthrough ACLs with Kafka's Admin API
+    // (reference 002: "any service account declared in GATEWAY_ADMIN_API_USERS").
+    let acl_admins = config
+        .admin
+        .users
+        .iter()
+        .flatten()
+        .map(|u| format!("User:{}", u.username))
+        .collect();
+    Some(Arc::new(Tenancy::new(
+        config.tenancy.clone(),
+        admin_api.state(),
+        Some(admin_api.state_store()),
+        acl_admins,
+    )))
 }

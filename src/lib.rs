@@ -15,3 +15,4 @@ pub mod signals;
 pub mod store;
 pub mod tls;
 pub mod upstream;
+pub mod vcluster;

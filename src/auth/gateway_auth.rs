@@ -18,10 +18,10 @@ pub struct OAuthCheck {
     pub jwks: Arc<JwksCache>,
 }
 
-/// A mapping from an external principal to a service account name (EXTERNAL accounts).
+/// A mapping from an external principal to a service account (EXTERNAL accounts).
 pub trait ExternalNames: Send + Sync + std::fmt::Debug {
-    /// The service account that renames `external`, if any.
-    fn rename(&self, external: &str) -> Option<String>;
+    /// The service account that renames `external`, if any: its name and virtual cluster.
+    fn rename(&self, external: &str) -> Option<(String, String)>;
 }
 
 /// kgate's own checks.
@@ -66,14 +66,17 @@ impl GatewayAuthenticator {
                     e.to_string(),
                 )
             })?;
-        let principal = self
+        let (principal, vcluster) = match self
             .external_names
             .as_ref()
             .and_then(|names| names.rename(&claims.sub))
-            .unwrap_or_else(|| claims.sub.clone());
+        {
+            Some((account, vcluster)) => (account, Some(vcluster)),
+            None => (claims.sub.clone(), None),
+        };
         Ok(Authenticated {
             principal,
-            vcluster: None,
+            vcluster,
             expires_at: Some(UNIX_EPOCH + Duration::from_secs(claims.exp)),
         })
     }

@@ -53,13 +53,16 @@ impl Authenticator for LocalTokens {
             return Err(fail("the token was issued to another user"));
         }
         let vcluster = claims.vcluster.as_deref().unwrap_or(DEFAULT_VCLUSTER);
-        if self
-            .state
-            .snapshot()
-            .local_account(vcluster, &username)
-            .is_none()
-        {
-            return Err(fail("no LOCAL service account of that name"));
+        let state = self.state.snapshot();
+        if state.local_account(vcluster, &username).is_none() {
+            return Err(fail(
+                "no LOCAL service account of that name in the token's virtual cluster",
+            ));
+        }
+        if state.vcluster(vcluster).is_none() {
+            return Err(fail(&format!(
+                "the account's virtual cluster {vcluster} is not declared"
+            )));
         }
         Ok(Authenticated {
             principal: username,
@@ -74,10 +77,10 @@ impl Authenticator for LocalTokens {
 pub struct StateExternalNames(pub Arc<StateHandle>);
 
 impl ExternalNames for StateExternalNames {
-    fn rename(&self, external: &str) -> Option<String> {
+    fn rename(&self, external: &str) -> Option<(String, String)> {
         self.0
             .snapshot()
             .external_account(external)
-            .map(|account| account.name.clone())
+            .map(|account| (account.name.clone(), account.vcluster.clone()))
     }
 }

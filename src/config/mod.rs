@@ -13,6 +13,7 @@ pub mod redact;
 mod sasl;
 mod security;
 pub mod spec;
+mod tenancy;
 mod tls;
 mod value;
 
@@ -26,6 +27,7 @@ pub use error::ConfigError;
 pub use sasl::{BackendSasl, ClientSasl, OAuthSettings, SaslMechanism, SecurityMode};
 pub use security::{BackendSecurityProtocol, GatewaySecurityProtocol};
 pub use spec::help_text;
+pub use tenancy::Tenancy;
 pub use tls::{BackendTls, ClientAuth, Routing, RoutingMechanism, ServerTls, TlsVersion};
 
 use spec::{DefaultValue, VarSpec};
@@ -76,6 +78,8 @@ pub struct Config {
     pub warnings: Vec<String>,
     /// Admin API users, data directory, token key (`GATEWAY_ADMIN_API_USERS`, ...).
     pub admin: AdminConfig,
+    /// Virtual-cluster membership, passthrough ACLs, anonymous clients.
+    pub tenancy: Tenancy,
 }
 
 /// Most frames are far smaller; below this even a Metadata response for a tiny cluster fails.
@@ -152,6 +156,7 @@ impl Config {
             ));
         }
         let routing = Routing::from_env(&env, port_start, server_tls.is_some())?;
+        let tenancy = Tenancy::from_env(&env, client_sasl.as_ref())?;
 
         Ok(Config {
             worker_threads,
@@ -180,6 +185,7 @@ impl Config {
             backend,
             warnings,
             admin: AdminConfig::from_env(&env)?,
+            tenancy,
         })
     }
 
@@ -267,6 +273,7 @@ impl Config {
         }
         out.extend(self.backend.redacted_summary());
         out.extend(self.admin.redacted_summary());
+        out.extend(self.tenancy.summary());
         out
     }
 }
@@ -393,6 +400,11 @@ impl Env {
     }
 
     /// The `KAFKA_*` variables that were set.
+    /// True when `spec` was set (not only defaulted).
+    pub(crate) fn is_explicit(&self, spec: &VarSpec) -> bool {
+        self.raw(spec.name).is_some()
+    }
+
     /// True when `name` is set to an empty value (its last occurrence).
     pub(crate) fn is_set_empty(&self, name: &str) -> bool {
         self.empty.contains(name)

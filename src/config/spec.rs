@@ -105,6 +105,16 @@ vars! {
         "Host routing: broker id N is named <prefix>N<separator><GATEWAY_ADVERTISED_HOST>.";
     SNI_HOST_SEPARATOR = "GATEWAY_SNI_HOST_SEPARATOR", Literal("."),
         "Host routing: the text between the broker part and GATEWAY_ADVERTISED_HOST.";
+    FEATURE_FLAGS_MANDATORY_VCLUSTER = "GATEWAY_FEATURE_FLAGS_MANDATORY_VCLUSTER", Literal("false"),
+        "true: a client whose principal has no service account is refused; false: it joins the passthrough virtual cluster.";
+    ACL_STORE_ENABLED = "GATEWAY_ACL_STORE_ENABLED", Literal("false"),
+        "true: ACLs apply to principals in passthrough (gateway-managed authentication), kept by kgate and managed with Kafka's Admin API by GATEWAY_ADMIN_API_USERS.";
+    ACL_ENABLED = "GATEWAY_ACL_ENABLED", Computed("GATEWAY_ACL_STORE_ENABLED"),
+        "The newer name of GATEWAY_ACL_STORE_ENABLED; setting both to different values is a start-up error.";
+    SUPER_USERS = "GATEWAY_SUPER_USERS", Computed("none"),
+        "Principals that bypass passthrough ACLs, comma-separated user names (alice or User:alice).";
+    ALLOW_ANONYMOUS = "GATEWAY_ALLOW_ANONYMOUS", Literal("false"),
+        "true: on a SASL listener, a client that sends no SaslHandshake is served as User:ANONYMOUS in passthrough (ACLs decide what it sees).";
     SECURITY_MODE = "GATEWAY_SECURITY_MODE", Computed("GATEWAY_MANAGED; KAFKA_MANAGED with a DELEGATED_* protocol"),
         "Who checks SASL credentials: GATEWAY_MANAGED (tokens, OAuth) or KAFKA_MANAGED (relayed to the cluster).";
     OAUTH_JWKS_URL = "GATEWAY_OAUTH_JWKS_URL", Computed("unset: OAUTHBEARER refused"),

@@ -29,6 +29,7 @@ pub mod filter;
 pub mod inflight;
 mod sasl_gate;
 pub mod session;
+mod tenancy_stage;
 #[cfg(test)]
 pub mod test_filters;
 
@@ -120,6 +121,10 @@ pub struct Pipeline {
     side: Vec<(u64, i16, i16)>,
     next_token: u64,
     seen_client_id: bool,
+    /// The state generation the tenancy filters were built for; `None` until placed.
+    chain_generation: Option<u64>,
+    /// How many filters at the front of the chain are tenancy's (rebuilt on state changes).
+    tenancy_filters: usize,
 }
 
 impl Pipeline {
@@ -139,6 +144,8 @@ impl Pipeline {
             side: Vec::new(),
             next_token: 0,
             seen_client_id: false,
+            chain_generation: None,
+            tenancy_filters: 0,
         }
     }
 
@@ -204,12 +211,13 @@ impl Pipeline {
         };
         if peek.api_key == keys::API_VERSIONS {
             self.note_client_software(body);
-            let answer = api_versions::answer(
-                &self.shared.api_versions(),
-                peek.correlation_id,
-                peek.api_version,
-            )
-            .map_err(|e| Close::BadRequest(format!("cannot answer ApiVersions: {e}")))?;
+            let mut advertised = self.shared.api_versions();
+            if self.in_tenant() {
+                advertised = Arc::new(crate::vcluster::apis::for_tenant(&advertised));
+            }
+            let answer =
+                api_versions::answer(&advertised, peek.correlation_id, peek.api_version)
+                    .map_err(|e| Close::BadRequest(format!("cannot answer ApiVersions: {e}")))?;
             self.answer_locally(peek.correlation_id, peek.api_key, peek.api_version, answer);
             self.release(out);
             return Ok(Took::Taken);
@@ -220,6 +228,7 @@ impl Pipeline {
             Some(h) => h,
             None => self.answer_handling(peek.api_key, peek.api_version)?,
         };
+        self.ensure_chain(peek.api_key)?;
         let filtered = self.wanted_by_filters(peek.api_key, peek.api_version);
         if silent && !filtered {
             let id = self.table.next_upstream_id();

@@ -623,3 +623,6 @@ fn the_rename_filter_leaves_records_as_they_came() {
     assert_eq!(seen.responses[0].name, "orders");
     assert_eq!(seen.responses[0].partition_responses[0].base_offset, 42);
 }
+
+#[path = "tenancy_tests.rs"]
+mod tenancy;

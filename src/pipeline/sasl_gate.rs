@@ -59,6 +59,7 @@ impl Pipeline {
             if mode == SecurityMode::GatewayManaged
                 && !self.auth.is_authenticated()
                 && !allowed_before_auth(api_key)
+                && !self.serve_anonymously()
             {
                 return Err(Close::Authentication(format!(
                     "{} request before authentication",
@@ -73,6 +74,32 @@ impl Pipeline {
             SecurityMode::GatewayManaged => self.answer_sasl(&header, message.rest(), now),
             SecurityMode::KafkaManaged => Ok(self.watch_delegated(&header, message.rest())),
         }
+    }
+
+    /// GATEWAY_ALLOW_ANONYMOUS: a client that goes on without starting SASL is served as
+    /// User:ANONYMOUS (reference 003: one listener for anonymous and authenticated clients).
+    fn serve_anonymously(&mut self) -> bool {
+        let allowed = self
+            .shared
+            .tenancy
+            .as_ref()
+            .is_some_and(|t| t.config.allow_anonymous);
+        if !allowed || self.auth != (AuthState::Pending { mechanism: None }) {
+            return false;
+        }
+        log::info!(
+            "connection from {}: no SASL handshake, served as User:{}",
+            self.session.source,
+            crate::vcluster::runtime::ANONYMOUS
+        );
+        self.auth = AuthState::Done {
+            principal: crate::vcluster::runtime::ANONYMOUS.to_owned(),
+            mechanism: "ANONYMOUS".to_owned(),
+            session_end: None,
+            reauth_mechanism: None,
+        };
+        self.session.principal = Some(crate::vcluster::runtime::ANONYMOUS.to_owned());
+        true
     }
 
     fn answer_sasl(

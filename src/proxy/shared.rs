@@ -17,6 +17,7 @@ use crate::routing::host_map::HostMap;
 use crate::routing::port_map::PortMap;
 use crate::tls::reload::CurrentServerConfig;
 use crate::upstream::sasl_client::BackendCredentials;
+use crate::vcluster::runtime::Tenancy;
 
 /// Read-mostly state shared by the acceptor, the workers and the control plane.
 #[derive(Debug)]
@@ -45,6 +46,9 @@ pub struct Shared {
     pub sasl: Option<SaslServer>,
     /// kgate's own SASL credentials towards brokers, when the cluster requires them.
     pub backend_sasl: Option<Arc<BackendCredentials>>,
+    /// Virtual clusters, aliases and ACLs; `None` with KAFKA_MANAGED security (the cluster's
+    /// own ACLs apply) and in tests that do not need it.
+    pub tenancy: Option<Arc<Tenancy>>,
 }
 
 /// Client SASL as the data path applies it.
@@ -126,6 +130,7 @@ impl Shared {
             host_map: None,
             sasl: None,
             backend_sasl,
+            tenancy: None,
         })
     }
 }

@@ -1,0 +1,144 @@
+//! Answers that list resources the tenant did not name (the whole cluster's topics, every
+//! group, every transaction) are confined to the tenant's own, and the topic ids they show are
+//! learnt; plus the few request values the name translation needs to know.
+
+use codec::schema::{self as value, Decoded, Struct, Value};
+use codec::schema::{Direction, EntityKind, MessageRef, WalkError, WalkOptions};
+
+use super::tenant::Tenant;
+use super::topic_ids::TopicIds;
+
+const METADATA: i16 = 3;
+const JOIN_GROUP: i16 = 11;
+const LIST_GROUPS: i16 = 16;
+const CREATE_TOPICS: i16 = 19;
+const LIST_TRANSACTIONS: i16 = 66;
+const DESCRIBE_TOPIC_PARTITIONS: i16 = 75;
+
+fn request(api_key: i16, version: i16, body: &[u8]) -> Option<Struct> {
+    let message = MessageRef {
+        api_key,
+        version,
+        direction: Direction::Request,
+    };
+    let lenient = WalkOptions {
+        allow_trailing_bytes: true,
+        ..WalkOptions::default()
+    };
+    value::decode(body, message, &lenient).ok().map(|d| d.root)
+}
+
+/// The group id of a JoinGroup or SyncGroup request.
+pub fn group_of(api_key: i16, version: i16, body: &[u8]) -> Option<String> {
+    request(api_key, version, body)?
+        .str("GroupId")
+        .map(str::to_owned)
+}
+
+/// A JoinGroup request's group and whether its protocol type is "consumer".
+pub fn join_group_protocol(version: i16, body: &[u8]) -> Option<(String, bool)> {
+    let join = request(JOIN_GROUP, version, body)?;
+    let group = join.str("GroupId")?.to_owned();
+    Some((group, join.str("ProtocolType") == Some("consumer")))
+}
+
+/// What a FindCoordinator request looks for: 0 group, 1 transaction (v0 only has groups).
+pub fn coordinator_key_type(version: i16, body: &[u8]) -> Option<i8> {
+    let find = request(10, version, body)?;
+    Some(
+        find.int("KeyType")
+            .and_then(|k| i8::try_from(k).ok())
+            .unwrap_or(0),
+    )
+}
+
+/// Learn the topic ids an answer shows and, for a prefixed tenant, drop from the lists what
+/// is not the tenant's. `None` when the body is unchanged.
+pub fn confine(
+    body: &[u8],
+    message: MessageRef,
+    tenant: &Tenant,
+    ids: &TopicIds,
+) -> Result<Option<Vec<u8>>, WalkError> {
+    let options = WalkOptions {
+        allow_trailing_bytes: true,
+        ..WalkOptions::default()
+    };
+    let changed = match message.api_key {
+        METADATA | CREATE_TOPICS | DESCRIBE_TOPIC_PARTITIONS => {
+            let mut decoded = value::decode(body, message, &options)?;
+            learn_ids(&decoded.root, ids);
+            let keep_all = tenant.is_passthrough();
+            let changed = !keep_all
+                && retain(&mut decoded.root, "Topics", |t| {
+                    t.str("Name").is_some_and(|n| tenant.owns_topic(n))
+                });
+            let cursor = message.api_key == DESCRIBE_TOPIC_PARTITIONS
+                && !keep_all
+                && clear_foreign_cursor(&mut decoded.root, tenant);
+            (changed || cursor).then_some(decoded)
+        }
+        LIST_GROUPS if !tenant.is_passthrough() => {
+            let mut decoded = value::decode(body, message, &options)?;
+            let changed = retain(&mut decoded.root, "Groups", |g| {
+                owns(tenant, EntityKind::GroupId, g.str("GroupId"))
+            });
+            changed.then_some(decoded)
+        }
+        LIST_TRANSACTIONS if !tenant.is_passthrough() => {
+            let mut decoded = value::decode(body, message, &options)?;
+            let changed = retain(&mut decoded.root, "TransactionStates", |t| {
+                owns(
+                    tenant,
+                    EntityKind::TransactionalId,
+                    t.str("TransactionalId"),
+                )
+            });
+            changed.then_some(decoded)
+        }
+        _ => None,
+    };
+    changed.map(|d: Decoded| d.encode(message)).transpose()
+}
+
+fn owns(tenant: &Tenant, kind: EntityKind, physical: Option<&str>) -> bool {
+    physical.is_some_and(|p| tenant.to_logical(kind, p).is_some())
+}
+
+/// Keep the elements of the struct array `field` that `keep` accepts; true when any went.
+fn retain(root: &mut Struct, field: &str, keep: impl Fn(&Struct) -> bool) -> bool {
+    let Some(items) = root.array_mut(field) else {
+        return false;
+    };
+    let before = items.len();
+    items.retain(|item| item.as_struct().is_some_and(&keep));
+    items.len() != before
+}
+
+fn learn_ids(root: &Struct, ids: &TopicIds) {
+    for topic in root.array("Topics").unwrap_or_default() {
+        let Some(topic) = topic.as_struct() else {
+            continue;
+        };
+        if let (Some(name), Some(id)) = (topic.str("Name"), topic.uuid("TopicId")) {
+            ids.learn(id, name);
+        }
+    }
+}
+
+/// DescribeTopicPartitions pages through topics; a cursor at a foreign topic ends the list.
+fn clear_foreign_cursor(root: &mut Struct, tenant: &Tenant) -> bool {
+    let foreign = root
+        .get("NextCursor")
+        .and_then(Value::as_struct)
+        .and_then(|c| c.str("TopicName"))
+        .is_some_and(|n| !tenant.owns_topic(n));
+    if foreign {
+        root.set("NextCursor", Value::Null);
+    }
+    foreign
+}
+
+#[cfg(test)]
+#[path = "lists_tests.rs"]
+mod tests;
