@@ -15,6 +15,7 @@ from confluent_kafka.admin import NewTopic as NewTopicCk
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 
+import java_driver as jd
 import kafka_wire as kw
 import sasl_helpers as sh
 from clients import check_indexed, ck_consume, ck_produce
@@ -196,3 +197,33 @@ def test_configs_only_of_the_tenants_own_resources(gw, broker, tenants):
     with pytest.raises(KafkaException) as e:
         fs[broker_res].result(timeout=20)
     assert e.value.args[0].code() == KafkaError.CLUSTER_AUTHORIZATION_FAILED, e.value
+
+
+@pytest.mark.parametrize("protocol", ["classic", "consumer"])
+def test_java_client_in_a_tenant(gw, broker, tenants, protocol):
+    """The Java client (Kafka 4.1: Metadata and Fetch by topic id, idempotent Produce, and with
+    group.protocol=consumer the KIP-848 heartbeat that assigns by id) in a virtual cluster: it
+    creates, lists, produces, consumes in a group and reads its committed offsets, all by the
+    logical names; the broker holds the prefixed topic and group."""
+    vc_a, alice, tok_a = tenants["alice"]
+    topic = f"java-{protocol}-{uuid.uuid4().hex[:6]}"
+    group = f"g-{protocol}"
+    sasl = ["security.protocol=SASL_PLAINTEXT", "sasl.mechanism=PLAIN",
+            "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required "
+            f'username="{alice}" password="{tok_a}";']
+    r = jd.run(jd.step("create-topics", gw.bootstrap, topic=topic, partitions=2, replication=1, prop=sasl),
+               jd.step("produce", gw.bootstrap, topic=topic, count=60, partitions=2, idempotence=True,
+                       acks="all", prop=sasl),
+               jd.step("consume", gw.bootstrap, topic=topic, expect=60, group=group, protocol=protocol,
+                       linger_ms=0, timeout_ms=90000, prop=sasl),
+               jd.step("list-topics", gw.bootstrap, prop=sasl),
+               jd.step("group-offsets", gw.bootstrap, group=group, prop=sasl),
+               timeout=240)
+    assert r.summary("produced", 1)["acked"] == 60, r.summary("produced", 1)
+    assert len(r.records(2)) == 60
+    listed_topics = r.summary("topics", 3)["topics"]
+    assert topic in listed_topics and not any(t.startswith("vc-") for t in listed_topics), listed_topics
+    assert r.summary("group_offsets", 4)["offsets"] == {f"{topic}-{p}": 30 for p in range(2)}
+    assert vc_a not in r.raw_stdout, "a physical name reached the Java client"
+    direct = AdminClient({"bootstrap.servers": broker.bootstrap})
+    assert f"{vc_a}.{topic}" in direct.list_topics(timeout=20).topics

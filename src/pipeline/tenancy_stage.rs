@@ -49,9 +49,9 @@ impl Pipeline {
         }
         self.filters.drain(..self.tenancy_filters);
         let mut chain: Vec<Box<dyn super::filter::Filter>> = Vec::new();
-        if let Some(acl) = None::<Box<dyn super::filter::Filter>> {
-            chain.push(acl);
-        }
+        let (acl, checks_everything) =
+            crate::vcluster::acl_policy::enforcer_for(&tenancy, &self.session);
+        chain.push(acl);
         let Some((_, tenant)) = tenancy.tenant(&self.session.vcluster) else {
             return Err(Close::Authentication(format!(
                 "virtual cluster {} no longer exists",
@@ -59,7 +59,7 @@ impl Pipeline {
             )));
         };
         // ACL checks on topic ids need the names the tenant filter learns.
-        if !tenant.is_identity() || !chain.is_empty() {
+        if !tenant.is_identity() || checks_everything {
             if let Some(filter) = TenantFilter::new(Arc::clone(&tenancy), &self.session.vcluster) {
                 chain.push(Box::new(filter));
             }

@@ -60,6 +60,7 @@ pub fn advertised(broker: &ApiVersionsResponse, local_sasl: bool) -> ApiVersions
                 Some(Cap::Both(lo, hi)) => (a.min_version.max(lo), a.max_version.min(hi)),
                 Some(Cap::Max(hi)) => (a.min_version, a.max_version.min(hi)),
             };
+            let max = max.min(schema_max(a.api_key));
             (min <= max).then(|| ApiVersion {
                 min_version: min,
                 max_version: max,
@@ -94,6 +95,16 @@ pub fn advertised(broker: &ApiVersionsResponse, local_sasl: bool) -> ApiVersions
         api_keys,
         ..broker.clone()
     }
+}
+
+/// The newest version kgate's schemas describe (both directions) for an API they know; an API
+/// they do not know keeps the broker's range (it passes opaque, and is never offered to a
+/// tenant). Why cap for every client: ApiVersions comes before SASL, so kgate cannot yet know
+/// whether the client is a tenant, whose every request must be walked by the schemas.
+fn schema_max(api_key: i16) -> i16 {
+    codec::schema::api_schema(api_key).map_or(i16::MAX, |api| {
+        api.request.versions.max.min(api.response.versions.max)
+    })
 }
 
 /// The complete response body (header v0 included, no size prefix) to a client's ApiVersions

@@ -13,19 +13,22 @@ use crate::pipeline::filter::Filter;
 use crate::pipeline::session::{Session, PASSTHROUGH};
 use crate::store::{self, GatewayState, UpdateError};
 
-/// The ACL stage for `session`: always present for a tenant or when passthrough ACLs are on
-/// (it answers the ACL APIs, SECURITY_DISABLED when ACLs are off, so a tenant never reaches
-/// the physical cluster's ACLs); absent for passthrough without ACLs.
-pub fn enforcer_for(tenancy: &Arc<Tenancy>, session: &Session) -> Option<Box<dyn Filter>> {
-    if session.vcluster == PASSTHROUGH && !tenancy.config.passthrough_acls {
-        return None;
-    }
+/// The ACL stage for `session`, and whether it checks everything (`false`: ACLs are off, and
+/// it only answers the ACL APIs SECURITY_DISABLED, as Kafka does, so that no client manages
+/// the physical cluster's ACLs as kgate's own identity).
+pub fn enforcer_for(tenancy: &Arc<Tenancy>, session: &Session) -> (Box<dyn Filter>, bool) {
     let source = Arc::new(StatePolicies {
         tenancy: Arc::clone(tenancy),
         cache: Mutex::new((u64::MAX, HashMap::new())),
     });
+    let enabled = source.policy(session).is_some_and(|p| p.enabled);
     let names = Arc::new(IdNames(Arc::clone(tenancy)));
-    Some(Box::new(AclEnforcer::new(source, names)))
+    let enforcer = AclEnforcer::new(source, names);
+    if enabled {
+        (Box::new(enforcer), true)
+    } else {
+        (Box::new(enforcer.acl_apis_only()), false)
+    }
 }
 
 /// Policies built from the state, cached per state generation.

@@ -7,7 +7,7 @@
 //! and keeps it away from topic ids that are not its own ([`topic_ids`]). APIs that cannot be
 //! confined are neither advertised to a tenant nor served ([`apis`]).
 
-// pub mod acl_policy; (restored once src/acl/enforce lands)
+pub mod acl_policy;
 pub mod alias_guard;
 pub mod apis;
 pub mod config_guard;
