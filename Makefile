@@ -19,7 +19,7 @@ FUZZ_SECONDS ?= 10
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help deps tools kafka tansu build run test lint unit fuzz-smoke musl musl-check e2e bench bench-codec codegen codegen-check
+.PHONY: help deps tools kafka tansu build run test lint unit fuzz-smoke musl musl-check e2e bench bench-codec codegen codegen-check bench-vcluster
 
 help:
 	@echo "make run          start Apache Kafka on 127.0.0.1:9092 (unless KAFKA_BOOTSTRAP_SERVERS is set) and kgate in front"
@@ -34,7 +34,8 @@ help:
 	@echo "make bench        throughput/latency on tansu and Apache Kafka: direct, relay (socat), kgate, kgate-tls -> BENCHMARKS.md"
 	@echo "make bench-metadata     large-cluster Metadata (6,400 and 100,000 partitions), direct vs kgate (appended to BENCHMARKS.md)"
 	@echo "make bench-idle-memory  kgate RSS per idle client connection (appended to BENCHMARKS.md)"
-	@echo "make bench-all    bench, bench-metadata and bench-idle-memory"
+	@echo "make bench-vcluster     kgate with a virtual cluster vs passthrough kgate, both SASL PLAIN, on Apache Kafka (appended to BENCHMARKS.md)"
+	@echo "make bench-all    bench, bench-metadata, bench-idle-memory and bench-vcluster"
 	@echo "make codegen      regenerate the codec's schema tables from ../shared/kafka-protocol (codegen-check: fail when stale)"
 	@echo "make bench-codec  codec micro-benchmark"
 
@@ -133,6 +134,7 @@ e2e: tools build
 # bench-all: the three, in that order. *_ARGS pass options (each script's --help lists them).
 .PHONY: bench-metadata bench-idle-memory bench-all
 METADATA_ARGS ?=
+VCLUSTER_ARGS ?=
 IDLE_ARGS ?=
 
 bench: tools build
@@ -145,7 +147,10 @@ bench-metadata: tools build
 bench-idle-memory: tools build
 	$(PY) scripts/bench_idle_memory.py --out BENCHMARKS.md $(IDLE_ARGS)
 
-bench-all: bench bench-metadata bench-idle-memory
+bench-vcluster: tools build
+	$(PY) scripts/bench.py --out BENCHMARKS.md --append "Virtual cluster" --backends kafka --targets direct,kgate-sasl,kgate-vcluster $(VCLUSTER_ARGS)
+
+bench-all: bench bench-metadata bench-idle-memory bench-vcluster
 
 bench-codec:
 	cargo bench -p vendor-free-codec --bench codec_throughput

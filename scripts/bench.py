@@ -32,17 +32,32 @@ Each backend is warmed up first (--warmup records, directly); within each round 
 turns, so slow drifts in the machine's load hit them alike. About 3 minutes with the defaults on
 two cores; --quick (with --backends/--targets/--workloads) is a smoke run of well under a minute.
 
+Optional targets (only when named in --targets):
+  kgate-before    a second kgate binary, KGATE_BIN_BEFORE (e.g. built before a change), plaintext
+  kgate-sasl      kgate with GATEWAY_SECURITY_PROTOCOL=SASL_PLAINTEXT (GATEWAY_USER_POOL_SECRET_KEY,
+                  GATEWAY_ADMIN_API_USERS, a fresh data directory); a LOCAL service account of the
+                  passthrough cluster and its token (kgate's admin API), clients use SASL PLAIN; topics
+                  are the broker's names
+  kgate-vcluster  the same kgate process; a virtual cluster `bench` (prefix `bench.`) with a LOCAL
+                  account and token; clients create, produce and consume logical names, which kgate
+                  prefixes (checked once on the broker before measuring). The report then gets a
+                  "Virtual cluster against passthrough" table: kgate-vcluster / kgate-sasl, goal 0.9
+
 Quick run: `scripts/bench.py --quick --backends kafka --targets direct,kgate --out /tmp/b.md`.
+`make bench-vcluster`: `scripts/bench.py --backends kafka --targets direct,kgate-sasl,kgate-vcluster
+--append "Virtual cluster"` (--append TITLE adds the run to --out as one section instead of rewriting it).
 """
 import argparse
 import datetime
 import os
 import platform
+import shlex
 import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -56,9 +71,19 @@ from conftest import HOST, TANSU_NODE_ID, create_topic, free_port, free_port_ran
 PARTITIONS = 3
 BACKENDS = ("tansu", "kafka")
 TARGETS = ("direct", "relay", "kgate", "kgate-tls", "tansu-proxy")
-# kgate-before: a second kgate binary (KGATE_BIN_BEFORE, e.g. built before a change), plaintext; only
-# when asked for with --targets
-OPTIONAL_TARGETS = ("kgate-before",)
+# Only when asked for with --targets:
+#   kgate-before    a second kgate binary (KGATE_BIN_BEFORE, e.g. built before a change), plaintext
+#   kgate-sasl      kgate with SASL_PLAINTEXT towards clients: a LOCAL service account of the passthrough
+#                   cluster and its token, SASL PLAIN; topics are the broker's names
+#   kgate-vcluster  the same kgate process: a LOCAL account of the virtual cluster VCLUSTER (prefix
+#                   VCLUSTER_PREFIX); clients use logical names, the broker holds VCLUSTER_PREFIX + name
+OPTIONAL_TARGETS = ("kgate-before", "kgate-sasl", "kgate-vcluster")
+SASL_TARGETS = ("kgate-sasl", "kgate-vcluster")
+VCLUSTER, VCLUSTER_PREFIX = "bench", "bench."
+# the targets with a latency column (kgate-tls and tansu-proxy only have throughput)
+LATENCY_TARGETS = ("direct", "relay", "kgate", "kgate-before", "kgate-sasl", "kgate-vcluster")
+# kgate-vcluster against kgate-sasl: at least this fraction of the throughput
+VCLUSTER_GOAL = 0.9
 WORKLOADS = ("standard", "small-batch", "big-batch")
 KAFKA_VERSION = os.environ.get("KAFKA_VERSION", "4.1.1")
 KAFKA_NODE_ID = 1
@@ -165,11 +190,11 @@ def consume(bootstrap, topic, n, extra=None, partitions=PARTITIONS):
 
 def latency(targets, count):
     """p50 and p99 (ms) of one-record acks=1 produce + flush per target; `targets` maps a name to
-    (bootstrap, topic). The targets take turns sample by sample, so that the machine's load at any
-    moment (a GC pause of the broker, another process) falls on all of them alike."""
+    (bootstrap, topic, client conf or None). The targets take turns sample by sample, so that the
+    machine's load at any moment (a GC pause of the broker, another process) falls on all of them alike."""
     producers = {}
-    for name, (bootstrap, topic) in targets.items():
-        p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 0, "acks": 1})
+    for name, (bootstrap, topic, conf) in targets.items():
+        p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 0, "acks": 1, **(conf or {})})
         p.produce(topic, value=b"warm", partition=0)
         p.flush(10)
         producers[name] = (p, topic)
@@ -283,8 +308,9 @@ def start_kafka(logdir, relay=False):
     return backend, None
 
 
-def start_kgate(name, backend, logdir, kgate_bin, pki, extra_env=None):
-    """kgate (plaintext or TLS towards clients) in front of `backend`: (process, bootstrap, client conf)."""
+def start_kgate(name, backend, logdir, kgate_bin, pki, extra_env=None, http_port=None):
+    """kgate (plaintext or TLS towards clients; `extra_env` for more) in front of `backend`: (process,
+    bootstrap, client conf); its HTTP port is put in the dict `http_port` under "port" when given."""
     kport, hport = free_port_range(3), free_port()
     kenv = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "KAFKA_"))}
     kenv.update(KAFKA_BOOTSTRAP_SERVERS=backend.bootstrap, GATEWAY_ADVERTISED_HOST=HOST, GATEWAY_BIND_HOST=HOST,
@@ -299,6 +325,8 @@ def start_kgate(name, backend, logdir, kgate_bin, pki, extra_env=None):
     kenv.update(extra_env or {})
     log = logdir / f"{backend.name}-{name}.log"
     proc = start([kgate_bin], log, kenv)
+    if http_port is not None:
+        http_port["port"] = hport
     deadline = time.time() + 30
     while True:
         try:
@@ -311,6 +339,70 @@ def start_kgate(name, backend, logdir, kgate_bin, pki, extra_env=None):
             raise RuntimeError(f"{name} not ready: see {log}")
         time.sleep(0.1)
     return proc, f"{HOST}:{kport}", conf
+
+
+def start_sasl_kgate(backend, logdir, kgate_bin, names):
+    """One kgate with SASL_PLAINTEXT towards clients (a fresh data directory, a new user-pool key,
+    the admin API's basic-auth users) for the kgate-sasl and kgate-vcluster targets in `names`:
+    (process, bootstrap, {target: client conf}, data directory to remove)."""
+    import sasl_helpers as sh
+    import vcluster_helpers as vh
+
+    data = Path(tempfile.mkdtemp(prefix="kgate-sasl-data-", dir=logdir))
+    hport_holder = {}
+    proc, addr, _ = start_kgate("kgate-sasl", backend, logdir, kgate_bin, None, extra_env={
+        "GATEWAY_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "GATEWAY_USER_POOL_SECRET_KEY": sh.new_user_pool_key(),
+        "GATEWAY_ADMIN_API_USERS": sh.ADMIN_API_USERS, "GATEWAY_DATA_DIR": str(data)}, http_port=hport_holder)
+    hport = hport_holder["port"]
+    confs = {}
+    try:
+        lifetime = 24 * 3600
+        if "kgate-sasl" in names:
+            sh.create_service_account(hport, "bench-sasl")
+            confs["kgate-sasl"] = vh.ck_conf("bench-sasl", sh.create_token(hport, "bench-sasl", lifetime))
+        if "kgate-vcluster" in names:
+            vh.put_vcluster(hport, VCLUSTER, prefix=VCLUSTER_PREFIX)
+            sh.create_service_account(hport, "bench-tenant", vcluster=VCLUSTER)
+            token = sh.create_token(hport, "bench-tenant", lifetime, vcluster=VCLUSTER)
+            confs["kgate-vcluster"] = vh.ck_conf("bench-tenant", token)
+    except BaseException:
+        stop(proc)
+        shutil.rmtree(data, ignore_errors=True)
+        raise
+    return proc, addr, confs, data
+
+
+def create_topic_via(bootstrap, conf, name, partitions, timeout=30.0):
+    """CreateTopics through `bootstrap` with the client settings `conf` (None: plaintext, the
+    suite's create_topic), then wait until its metadata, seen the same way, has every partition."""
+    if not conf:
+        return create_topic(bootstrap, name, partitions)
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    admin = AdminClient({"bootstrap.servers": bootstrap, **conf})
+    admin.create_topics([NewTopic(name, partitions, 1)], operation_timeout=timeout)[name].result(timeout)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        t = admin.list_topics(name, timeout=5).topics.get(name)
+        if t is not None and t.error is None and len(t.partitions) == partitions:
+            return name
+        time.sleep(0.2)
+    raise TimeoutError(f"topic {name} not visible through {bootstrap}")
+
+
+def check_vcluster(backend, bootstrap, conf):
+    """The tenant's topic must land on the broker prefixed, and only the logical name reach the tenant:
+    else the kgate-vcluster row would measure something else."""
+    from confluent_kafka.admin import AdminClient
+
+    probe = f"probe-{time.time_ns()}"
+    create_topic_via(bootstrap, conf, probe, 1)
+    on_broker = AdminClient({"bootstrap.servers": backend.bootstrap}).list_topics(timeout=20).topics
+    seen = AdminClient({"bootstrap.servers": bootstrap, **conf}).list_topics(timeout=20).topics
+    if VCLUSTER_PREFIX + probe not in on_broker or probe not in seen or any(
+            t.startswith(VCLUSTER_PREFIX) for t in seen):
+        raise RuntimeError(f"virtual cluster {VCLUSTER}: tenant topic {probe!r} is not {VCLUSTER_PREFIX}{probe} on the "
+                           f"broker (broker: {sorted(on_broker)}; tenant: {sorted(seen)})")
 
 
 def start_socat(listen, to, log):
@@ -362,7 +454,21 @@ def run_backend(backend, args, targets, workloads, logdir, kgate_bin, pki):
     admins = {}
     gateways, client_conf, relays = {}, {}, {}
     rows, big = [], []
+    data_dirs = []
     try:
+        sasl_names = [t for t in targets if t in SASL_TARGETS]
+        if sasl_names:
+            # one process for both: the virtual cluster's cost is what differs between their rows
+            proc, addr, confs, data = start_sasl_kgate(backend, logdir, kgate_bin, sasl_names)
+            procs.append(proc)
+            data_dirs.append(data)
+            for name in sasl_names:
+                gateways[name], addrs[name], client_conf[name] = proc, addr, confs[name]
+                # topics are created through kgate as the target's client (the tenant's names are
+                # logical: kgate prefixes them)
+                admins[name] = addr
+            if "kgate-vcluster" in sasl_names:
+                check_vcluster(backend, addrs["kgate-vcluster"], client_conf["kgate-vcluster"])
         for name in targets:
             if name in ("kgate", "kgate-tls", "kgate-before"):
                 binary = os.environ["KGATE_BIN_BEFORE"] if name == "kgate-before" else kgate_bin
@@ -388,7 +494,8 @@ def run_backend(backend, args, targets, workloads, logdir, kgate_bin, pki):
             """One round: produce then consume n records on a new topic; (produce s, consume s, CPU s/GiB)."""
             bootstrap, extra = addrs[name], client_conf.get(name)
             topic = f"bench-{name}-{time.time_ns()}"
-            create_topic(admins.get(name, backend.bootstrap), topic, partitions)
+            create_topic_via(admins.get(name, backend.bootstrap), client_conf.get(name) if name in SASL_TARGETS
+                             else None, topic, partitions)
             cpu0 = cpu_of(name)
             tp = produce(bootstrap, topic, n, args.size, extra, partitions=partitions, conf=conf)
             tc = consume(bootstrap, topic, n, extra, partitions=partitions)
@@ -430,10 +537,11 @@ def run_backend(backend, args, targets, workloads, logdir, kgate_bin, pki):
             if args.latency_count > 0:
                 lat_targets = {}
                 for name in targets:
-                    if name in ("direct", "relay", "kgate", "kgate-before"):
+                    if name in LATENCY_TARGETS:
                         ltopic = f"lat-{name}-{time.time_ns()}"
-                        create_topic(admins.get(name, backend.bootstrap), ltopic, 1)
-                        lat_targets[name] = (addrs[name], ltopic)
+                        sasl = client_conf.get(name) if name in SASL_TARGETS else None
+                        create_topic_via(admins.get(name, backend.bootstrap), sasl, ltopic, 1)
+                        lat_targets[name] = (addrs[name], ltopic, client_conf.get(name))
                 lats = latency(lat_targets, args.latency_count)
             for name, (tp, tc, cpu) in results.items():
                 row = dict(backend=backend.name, target=name, p_mbs=mib / tp, p_rps=args.records / tp,
@@ -455,6 +563,8 @@ def run_backend(backend, args, targets, workloads, logdir, kgate_bin, pki):
     finally:
         for p in reversed(procs):
             stop(p)
+        for d in data_dirs:
+            shutil.rmtree(d, ignore_errors=True)
     return rows, big
 
 
@@ -528,10 +638,47 @@ def relay_section(rows, big):
             "the produce p99 compared with direct. Ratios are kgate / relay from the same run."] + lines
 
 
-def report(args, labels, skipped, rows, big, started):
+def vcluster_section(rows, big):
+    """kgate-vcluster against kgate-sasl, per backend and workload: the virtual cluster's cost."""
+    lines = []
+    for backend in dict.fromkeys(r["backend"] for r in rows + big):
+        cells = []
+        for table, workload, label in ((rows, None, f"{PARTITIONS} partitions, acks=all"),
+                                       (big, "small-batch", "16 KiB batches"), (big, "big-batch", "1 MB batches")):
+            mine = [r for r in table if r["backend"] == backend and r.get("workload") == workload]
+            vc = next((r for r in mine if r["target"] == "kgate-vcluster"), None)
+            if vc is None:
+                continue
+            for key, what, floor in (("p_mbs", "produce throughput", VCLUSTER_GOAL),
+                                     ("c_mbs", "consume throughput", VCLUSTER_GOAL), ("cpu", "proxy CPU per GiB", None)):
+                text = ratio(mine, vc, key, "kgate-sasl")
+                if text != "-":
+                    cells.append((f"{label}: {what}", text if floor is None else goal(text, float(text) >= floor)))
+        std = {r["target"]: r for r in rows if r["backend"] == backend}
+        sasl, vc = std.get("kgate-sasl"), std.get("kgate-vcluster")
+        if sasl and vc and sasl.get("lat") and vc.get("lat"):
+            cells.append(("p50 / p99 added by the virtual cluster", "%.3f / %.3f ms" % (
+                vc["lat"][0] - sasl["lat"][0], vc["lat"][1] - sasl["lat"][1])))
+        if cells:
+            lines += ["", f"| {backend}: kgate-vcluster / kgate-sasl | value (goal) |", "|---|---:|"]
+            lines += [f"| {label} | {value} |" for label, value in cells]
+    if not lines:
+        return []
+    return ["", "## Virtual cluster against passthrough", "",
+            f"Goal: with a virtual cluster in place, produce and consume at least {VCLUSTER_GOAL} of passthrough "
+            "kgate's throughput. Both targets are the same kgate process with SASL_PLAINTEXT (PLAIN, a LOCAL "
+            "account and its token): kgate-sasl in the passthrough cluster with the broker's topic names, "
+            f"kgate-vcluster in the virtual cluster `{VCLUSTER}` (prefix `{VCLUSTER_PREFIX}`) with logical names. "
+            "Ratios are kgate-vcluster / kgate-sasl from the same run (CPU: lower is cheaper)."] + lines
+
+
+def report(args, labels, skipped, rows, big, started, section=None):
+    """The whole report (section None), or one section `## <section>` of it to append to a file
+    (the report's own sections then become `###`)."""
     cpu_model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     load = os.getloadavg()
-    command = " ".join(["scripts/bench.py"] + sys.argv[1:])
+    command = shlex.join(["scripts/bench.py"] + sys.argv[1:])
+    ran = {r["target"] for r in rows + big}
     lines = [
         "# Benchmarks",
         "",
@@ -551,12 +698,21 @@ def report(args, labels, skipped, rows, big, started):
         "acks=all, linger 5 ms; consumer fetch.wait.max.ms=10 for both backends (with the default 500 ms tansu "
         "answers a fetch only after the full wait, capping consume at ~20 MB/s)",
         "- latency: one-record acks=1 produce + flush, sequential, linger 0, the targets taking turns sample by sample",
-        "- kgate-tls: the same kgate with GATEWAY_SECURITY_PROTOCOL=SSL (rustls, ring; TLS 1.3, ECDSA P-256 "
-        "certificate), clients over TLS to kgate, kgate to the broker in plaintext",
-        f"- relay: socat -b262144 with {SOCAT_OPTS} on both sides, one process per connection (fork). "
-        "Apache Kafka: a second listener of the same broker advertises the relay's port; tansu: a second tansu "
-        "instance (memory storage) advertises it, since tansu has one listener",
     ]
+    if "kgate-tls" in ran:
+        lines.append("- kgate-tls: the same kgate with GATEWAY_SECURITY_PROTOCOL=SSL (rustls, ring; TLS 1.3, ECDSA P-256 "
+                     "certificate), clients over TLS to kgate, kgate to the broker in plaintext")
+    if "relay" in ran:
+        lines.append(f"- relay: socat -b262144 with {SOCAT_OPTS} on both sides, one process per connection (fork). "
+                     "Apache Kafka: a second listener of the same broker advertises the relay's port; tansu: a second "
+                     "tansu instance (memory storage) advertises it, since tansu has one listener")
+    if ran & set(SASL_TARGETS):
+        lines.append("- kgate-sasl, kgate-vcluster: one kgate process with GATEWAY_SECURITY_PROTOCOL=SASL_PLAINTEXT "
+                     "(a LOCAL service account and its token per target, SASL PLAIN, kgate to the broker in "
+                     "plaintext): kgate-sasl's account is in the passthrough cluster and uses the broker's topic "
+                     f"names; kgate-vcluster's is in the virtual cluster `{VCLUSTER}` (prefix `{VCLUSTER_PREFIX}`): "
+                     f"it creates, produces and consumes logical names, `{VCLUSTER_PREFIX}<name>` on the broker. "
+                     "Their topics are created through kgate by the target's own client")
     if any(r["target"] == "kgate-before" for r in rows + big):
         lines.append(f"- kgate-before: a second kgate binary measured in the same run, "
                      f"KGATE_BIN_BEFORE={os.environ.get('KGATE_BIN_BEFORE')} (kgate: "
@@ -597,11 +753,14 @@ def report(args, labels, skipped, rows, big, started):
             lines.append(f"| {r['backend']} | {r['target']} | {r['p_mbs']:.1f} | {r['c_mbs']:.1f} "
                          f"| {ratio(mine, r, 'p_mbs')} | {ratio(mine, r, 'c_mbs')} | {cpu} |")
     lines += relay_section(rows, big)
+    lines += vcluster_section(rows, big)
     lines += ["", "MB = 2^20 bytes of record values. proxy CPU = user+system seconds of the kgate process "
               "(/proc/<pid>/stat), or of socat and its per-connection children (their cutime/cstime once "
               "reaped), over the produce and consume phases, divided by the GiB of values forwarded "
               "(produced + consumed); /proc counts in 10 ms ticks, so a short phase reads coarse (0.04 s/GiB per "
               "tick when 256 MiB are forwarded).", ""]
+    if section is not None:
+        lines = [f"## {section}"] + ["#" + line if line.startswith("## ") else line for line in lines[1:]]
     return "\n".join(lines)
 
 
@@ -617,7 +776,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated: tansu,kafka")
     ap.add_argument("--targets", default=",".join(TARGETS),
-                    help="comma-separated rows: direct,relay,kgate,kgate-tls,tansu-proxy (tansu-proxy: tansu only)")
+                    help="comma-separated rows: direct,relay,kgate,kgate-tls,tansu-proxy (tansu-proxy: tansu only); "
+                         "only when named: kgate-before (KGATE_BIN_BEFORE), kgate-sasl, kgate-vcluster")
     ap.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated: standard,small-batch,big-batch")
     ap.add_argument("--records", type=int, default=300_000)
     ap.add_argument("--size", type=int, default=1024)
@@ -632,6 +792,8 @@ def main():
                          "30,000 warm-up records "
                          "(explicit options still win)")
     ap.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
+    ap.add_argument("--append", metavar="TITLE",
+                    help="append the run to --out as a section `## TITLE` instead of rewriting the file")
     args = ap.parse_args()
     if args.quick:
         given = set(sys.argv[1:])
@@ -675,8 +837,12 @@ def main():
         big += b
     if not labels:
         sys.exit("bench.py: no backend ran: " + "; ".join(skipped))
-    text = report(args, labels, skipped, rows, big, started)
-    Path(args.out).write_text(text)
+    text = report(args, labels, skipped, rows, big, started, args.append)
+    if args.append:
+        with open(args.out, "a") as f:
+            f.write("\n" + text)
+    else:
+        Path(args.out).write_text(text)
     print(text)
 
 
