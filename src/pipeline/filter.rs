@@ -156,6 +156,14 @@ pub trait Filter: Send + std::fmt::Debug {
         Verdict::Pass
     }
 
+    /// Whether this filter's answer hook must see the answer to a request it just passed (its
+    /// notes in hand). An answer no filter needs stays on the byte path: moved, or streamed
+    /// when large, without being held whole. Called after every request hook ran.
+    fn wants_answer(&self, api_key: i16, api_version: i16, notes: &Notes) -> bool {
+        let _ = (api_key, api_version, notes);
+        true
+    }
+
     /// An answer on its way to the client. `Verdict::Answer` replaces the body.
     fn on_response(&mut self, ctx: &mut ResponseCtx<'_>) -> Verdict {
         let _ = ctx;

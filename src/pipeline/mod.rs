@@ -329,8 +329,15 @@ impl Pipeline {
             }
             request.next_filter += 1;
         }
+        let answer_filtered = self.filters.iter().any(|f| {
+            f.wants(api_key, api_version) != Want::Nothing
+                && f.wants_answer(api_key, api_version, &notes)
+        });
         if let Some(slot) = self.table.slot_mut(request.seq) {
             slot.notes = notes;
+            if matches!(verdict, Verdict::Pass) {
+                slot.filtered = answer_filtered;
+            }
         }
         match verdict {
             Verdict::Pass => {

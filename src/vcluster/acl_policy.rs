@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use codec::schema::EntityKind;
+
 use super::runtime::Tenancy;
 use crate::acl::authorizer::Authorizer;
 use crate::acl::binding::AclBinding;
@@ -22,7 +24,10 @@ pub fn enforcer_for(tenancy: &Arc<Tenancy>, session: &Session) -> (Box<dyn Filte
         cache: Mutex::new((u64::MAX, HashMap::new())),
     });
     let enabled = source.policy(session).is_some_and(|p| p.enabled);
-    let names = Arc::new(IdNames(Arc::clone(tenancy)));
+    let names = Arc::new(IdNames {
+        tenancy: Arc::clone(tenancy),
+        vcluster: session.vcluster.clone(),
+    });
     let enforcer = AclEnforcer::new(source, names);
     if enabled {
         (Box::new(enforcer), true)
@@ -114,12 +119,20 @@ fn as_principal(user: &str) -> String {
     }
 }
 
-/// Topic ids named from the shared map.
+/// Topic ids named from the shared map, as the connection's tenant knows them: ACLs name
+/// topics before prefixes and aliases, and a topic outside the tenant has no name for it.
 #[derive(Debug)]
-struct IdNames(Arc<Tenancy>);
+struct IdNames {
+    tenancy: Arc<Tenancy>,
+    vcluster: String,
+}
 
 impl TopicNames for IdNames {
     fn name_of(&self, id: [u8; 16]) -> Option<String> {
-        self.0.topic_ids.name_of(&id).map(|n| n.to_string())
+        let physical = self.tenancy.topic_ids.name_of(&id)?;
+        let (_, tenant) = self.tenancy.tenant(&self.vcluster)?;
+        tenant
+            .to_logical(EntityKind::TopicName, &physical)
+            .map(|n| n.into_owned())
     }
 }

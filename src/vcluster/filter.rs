@@ -19,10 +19,11 @@ use super::lists;
 use super::runtime::Tenancy;
 use super::tenant::Tenant;
 use super::topic_ids::{TopicId, NO_ID};
-use crate::pipeline::filter::{Filter, RequestCtx, ResponseCtx, Verdict, Want};
+use crate::pipeline::filter::{Filter, Notes, RequestCtx, ResponseCtx, Verdict, Want};
 
 const JOIN_GROUP: i16 = 11;
 const SYNC_GROUP: i16 = 14;
+const FETCH: i16 = 1;
 const FIND_COORDINATOR: i16 = 10;
 const CREATE_TOPICS: i16 = 19;
 const DELETE_TOPICS: i16 = 20;
@@ -218,6 +219,13 @@ impl Filter for TenantFilter {
         }
         ctx.notes.put(NOTES, asked);
         Verdict::Pass
+    }
+
+    /// Fetch answers from v13 name topics by id only: unless this connection ever sent a
+    /// placeholder (which a fetch session may name again), there is nothing to translate, and
+    /// the answer (often megabytes) stays on the byte path.
+    fn wants_answer(&self, api_key: i16, api_version: i16, _notes: &Notes) -> bool {
+        !(api_key == FETCH && api_version >= 13 && self.originals.is_empty())
     }
 
     fn on_response(&mut self, ctx: &mut ResponseCtx<'_>) -> Verdict {

@@ -296,6 +296,11 @@ impl Filter for AclEnforcer {
         self.request(ctx.session, m, ctx.body, ctx.notes)
     }
 
+    /// Only an answer whose request was split or checked needs merging or filtering.
+    fn wants_answer(&self, _api_key: i16, _api_version: i16, notes: &Notes) -> bool {
+        notes.get::<Pending>(PENDING).is_some()
+    }
+
     fn on_response(&mut self, ctx: &mut ResponseCtx<'_>) -> Verdict {
         let m = Msg {
             api_key: ctx.api_key,
