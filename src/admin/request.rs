@@ -169,6 +169,21 @@ pub fn resource_envelope(body: &[u8], kind: &str) -> Result<(Value, Option<Value
 /// The `apiVersion` of every resource.
 pub const API_VERSION: &str = "gateway/v2";
 
+/// A DELETE body naming one resource of a virtual cluster: `{"name": .., "vCluster": ..}`
+/// (`vCluster` defaults to passthrough); `check` validates the name.
+pub fn name_in_vcluster(
+    body: &[u8],
+    check: impl Fn(&str, &str) -> Result<(), String>,
+) -> Result<(String, String), String> {
+    let mut map = json_object(body, &["name", "vCluster"])?;
+    let name = string(&mut map, "name", "name")?;
+    let vcluster = opt_string(&mut map, "vCluster", "vCluster")?
+        .unwrap_or_else(|| crate::store::DEFAULT_VCLUSTER.into());
+    check("name", &name)?;
+    crate::store::model::check_name("vCluster", &vcluster)?;
+    Ok((name, vcluster))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -163,18 +163,8 @@ pub fn get(api: &AdminApi, req: &ApiRequest, raw_name: &str) -> Reply {
 
 /// `DELETE` with body `{"name": .., "vCluster": ..}`.
 pub fn delete(api: &AdminApi, req: &ApiRequest, caller: &Caller) -> Reply {
-    let parsed = body(req).and_then(|b| {
-        let parse = || -> Result<(String, String), String> {
-            let mut map = request::json_object(b, &["name", "vCluster"])?;
-            let name = request::string(&mut map, "name", "name")?;
-            let vcluster = request::opt_string(&mut map, "vCluster", "vCluster")?
-                .unwrap_or_else(|| DEFAULT_VCLUSTER.into());
-            check_name("name", &name)?;
-            check_name("vCluster", &vcluster)?;
-            Ok((name, vcluster))
-        };
-        parse().map_err(|e| error(400, &e))
-    });
+    let parsed = body(req)
+        .and_then(|b| request::name_in_vcluster(b, check_name).map_err(|e| error(400, &e)));
     let (name, vcluster) = match parsed {
         Ok(p) => p,
         Err(reply) => return reply,

@@ -347,20 +347,8 @@ pub(crate) const TXN_OFFSET_COMMIT: Shape = Shape {
     defaults: &[],
 };
 
-/// OffsetDelete.
-pub(crate) const OFFSET_DELETE: Shape = Shape {
-    req: "Topics",
-    key: Key::Field("Name"),
-    id: None,
-    parts: Parts::Structs("Partitions", "PartitionIndex"),
-    resp: "Topics",
-    resp_key: "Name",
-    resp_id: None,
-    resp_parts: Some(("Partitions", "PartitionIndex")),
-    error: "ErrorCode",
-    message: None,
-    defaults: &[],
-};
+/// OffsetDelete: laid out as TxnOffsetCommit.
+pub(crate) const OFFSET_DELETE: Shape = TXN_OFFSET_COMMIT;
 
 /// CreateTopics.
 pub(crate) const CREATE_TOPICS: Shape = Shape {
