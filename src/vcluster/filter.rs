@@ -29,6 +29,7 @@ const CREATE_TOPICS: i16 = 19;
 const DELETE_TOPICS: i16 = 20;
 const DELETE_RECORDS: i16 = 21;
 const CREATE_PARTITIONS: i16 = 37;
+const CONSUMER_GROUP_HEARTBEAT: i16 = 68;
 const NOTES: &str = "vcluster";
 
 /// What a request told its answer.
@@ -162,6 +163,13 @@ impl Filter for TenantFilter {
                     }
                 }
                 Ok((None, ..)) => {}
+                Err(e) => return Verdict::Close(walk_failure(api_key, version, "request", e)),
+            }
+        }
+        if api_key == CONSUMER_GROUP_HEARTBEAT {
+            match lists::confine_regex(version, ctx.body, &tenant) {
+                Ok(Some(confined)) => *ctx.body = confined,
+                Ok(None) => {}
                 Err(e) => return Verdict::Close(walk_failure(api_key, version, "request", e)),
             }
         }

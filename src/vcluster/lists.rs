@@ -12,6 +12,7 @@ const METADATA: i16 = 3;
 const JOIN_GROUP: i16 = 11;
 const LIST_GROUPS: i16 = 16;
 const CREATE_TOPICS: i16 = 19;
+const CONSUMER_GROUP_HEARTBEAT: i16 = 68;
 const LIST_TRANSACTIONS: i16 = 66;
 const DESCRIBE_TOPIC_PARTITIONS: i16 = 75;
 
@@ -50,6 +51,38 @@ pub fn coordinator_key_type(version: i16, body: &[u8]) -> Option<i8> {
             .and_then(|k| i8::try_from(k).ok())
             .unwrap_or(0),
     )
+}
+
+/// KIP-848 regex subscriptions (ConsumerGroupHeartbeat v1+) are matched by the broker against
+/// physical names: a tenant's regex is confined to its prefix, `\Q<prefix>\E(?:<regex>)` (RE2
+/// syntax, matched in full as Kafka does). `None` when there is no regex to confine.
+pub fn confine_regex(
+    version: i16,
+    body: &[u8],
+    tenant: &Tenant,
+) -> Result<Option<Vec<u8>>, WalkError> {
+    if tenant.is_passthrough() || version < 1 {
+        return Ok(None);
+    }
+    let message = MessageRef {
+        api_key: CONSUMER_GROUP_HEARTBEAT,
+        version,
+        direction: Direction::Request,
+    };
+    let lenient = WalkOptions {
+        allow_trailing_bytes: true,
+        ..WalkOptions::default()
+    };
+    let mut decoded = value::decode(body, message, &lenient)?;
+    let Some(regex) = decoded.root.str("SubscribedTopicRegex").map(str::to_owned) else {
+        return Ok(None);
+    };
+    // Prefixes are [a-zA-Z0-9._-]: nothing in them can end the \Q..\E quote.
+    let confined = format!("\\Q{}\\E(?:{regex})", tenant.prefix);
+    decoded
+        .root
+        .set("SubscribedTopicRegex", Value::String(confined));
+    decoded.encode(message).map(Some)
 }
 
 /// Learn the topic ids an answer shows and, for a prefixed tenant, drop from the lists what

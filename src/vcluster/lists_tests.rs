@@ -111,3 +111,29 @@ fn request_values_the_translation_needs() {
     assert_eq!(join_group_protocol(5, &body), Some(("g1".into(), true)));
     assert_eq!(group_of(JOIN_GROUP, 5, &body).as_deref(), Some("g1"));
 }
+
+#[test]
+fn a_tenants_regex_subscription_is_confined_to_its_prefix() {
+    let m = MessageRef {
+        api_key: CONSUMER_GROUP_HEARTBEAT,
+        version: 1,
+        direction: Direction::Request,
+    };
+    let mut hb = Struct::default();
+    hb.set("GroupId", Value::String("g".into()));
+    hb.set("SubscribedTopicRegex", Value::String("orders.*".into()));
+    let body = value::encode(&hb, m).expect("encodes");
+    let confined = confine_regex(1, &body, &alice())
+        .expect("walks")
+        .expect("changed");
+    let root = value::decode(&confined, m, &WalkOptions::default())
+        .expect("decodes")
+        .root;
+    assert_eq!(
+        root.str("SubscribedTopicRegex"),
+        Some("\\Qvc-alice.\\E(?:orders.*)")
+    );
+    let pass = Tenant::new("passthrough", "", []);
+    assert_eq!(confine_regex(1, &body, &pass), Ok(None));
+    assert_eq!(confine_regex(0, &body, &alice()), Ok(None));
+}

@@ -1,9 +1,11 @@
 //! Writes the codec's schema tables (`vendor-free-codec/src/schema/generated.rs`) from Apache
 //! Kafka's JSON message schemas.
 //!
-//! Usage: `kgate-codegen SCHEMA_DIR OUT_FILE`, where SCHEMA_DIR holds `newest/` and `older/`.
-//! A key defined in both folders is taken from `newest/`; `older/` supplies the APIs newest/
-//! lacks. The consumer protocol's two data messages come along because JoinGroup and SyncGroup
+//! Usage: `kgate-codegen SCHEMA_DIR OUT_FILE [OVERLAY_DIR]`, where SCHEMA_DIR holds `newest/`
+//! and `older/`. A key defined in both folders is taken from `newest/`; `older/` supplies the APIs
+//! newest/ lacks. OVERLAY_DIR (`vendor-free-codec/codegen/overlay`) wins over both: the few
+//! schemas where the reference copies lag behind the brokers kgate serves (an API version a
+//! client uses that kgate could otherwise neither walk nor advertise). The consumer protocol's two data messages come along because JoinGroup and SyncGroup
 //! carry topic names inside their opaque bytes.
 
 mod emit;
@@ -61,11 +63,16 @@ fn load(dir: &Path) -> Result<Loaded, String> {
     Ok((apis, data))
 }
 
-fn run(schemas: &Path, out: &Path) -> Result<(), String> {
+fn run(schemas: &Path, out: &Path, overlay: Option<&Path>) -> Result<(), String> {
     let (mut apis, mut data) = load(&schemas.join("older"))?;
     let (newest_apis, newest_data) = load(&schemas.join("newest"))?;
     apis.extend(newest_apis);
     data.extend(newest_data);
+    if let Some(overlay) = overlay {
+        let (overlay_apis, overlay_data) = load(overlay)?;
+        apis.extend(overlay_apis);
+        data.extend(overlay_data);
+    }
     let mut keys: Vec<i16> = apis.keys().map(|(k, _)| *k).collect();
     keys.dedup();
     let mut pairs = Vec::new();
@@ -95,11 +102,15 @@ fn run(schemas: &Path, out: &Path) -> Result<(), String> {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [schemas, out] = args.as_slice() else {
-        eprintln!("usage: kgate-codegen SCHEMA_DIR OUT_FILE");
-        std::process::exit(2);
+    let (schemas, out, overlay) = match args.as_slice() {
+        [schemas, out] => (schemas, out, None),
+        [schemas, out, overlay] => (schemas, out, Some(Path::new(overlay))),
+        _ => {
+            eprintln!("usage: kgate-codegen SCHEMA_DIR OUT_FILE [OVERLAY_DIR]");
+            std::process::exit(2);
+        }
     };
-    if let Err(e) = run(Path::new(schemas), Path::new(out)) {
+    if let Err(e) = run(Path::new(schemas), Path::new(out), overlay) {
         eprintln!("kgate-codegen: {e}");
         std::process::exit(1);
     }

@@ -2365,8 +2365,8 @@ static ALLOCATE_PRODUCER_IDS_RESPONSE__FIELDS: [Field; 4] = [
 ];
 
 /// `ConsumerGroupHeartbeatRequest`.
-pub static CONSUMER_GROUP_HEARTBEAT_REQUEST: MessageSchema = MessageSchema { name: "ConsumerGroupHeartbeatRequest", versions: Versions::range(0, 0), flexible: Versions::since(0), fields: &CONSUMER_GROUP_HEARTBEAT_REQUEST__FIELDS };
-static CONSUMER_GROUP_HEARTBEAT_REQUEST__FIELDS: [Field; 9] = [
+pub static CONSUMER_GROUP_HEARTBEAT_REQUEST: MessageSchema = MessageSchema { name: "ConsumerGroupHeartbeatRequest", versions: Versions::range(0, 1), flexible: Versions::since(0), fields: &CONSUMER_GROUP_HEARTBEAT_REQUEST__FIELDS };
+static CONSUMER_GROUP_HEARTBEAT_REQUEST__FIELDS: [Field; 10] = [
     Field::new("GroupId", Type::Scalar(Scalar::String), Versions::since(0)).entity(EntityKind::GroupId),
     Field::new("MemberId", Type::Scalar(Scalar::String), Versions::since(0)),
     Field::new("MemberEpoch", Type::Scalar(Scalar::Int32), Versions::since(0)),
@@ -2374,6 +2374,7 @@ static CONSUMER_GROUP_HEARTBEAT_REQUEST__FIELDS: [Field; 9] = [
     Field::new("RackId", Type::Scalar(Scalar::String), Versions::since(0)).nullable(Versions::since(0)),
     Field::new("RebalanceTimeoutMs", Type::Scalar(Scalar::Int32), Versions::since(0)).default(-1),
     Field::new("SubscribedTopicNames", Type::Array(Element::Scalar(Scalar::String)), Versions::since(0)).nullable(Versions::since(0)).entity(EntityKind::TopicName),
+    Field::new("SubscribedTopicRegex", Type::Scalar(Scalar::String), Versions::since(1)).nullable(Versions::since(1)),
     Field::new("ServerAssignor", Type::Scalar(Scalar::String), Versions::since(0)).nullable(Versions::since(0)),
     Field::new("TopicPartitions", Type::Array(Element::Struct(&CONSUMER_GROUP_HEARTBEAT_REQUEST__TOPIC_PARTITIONS)), Versions::since(0)).nullable(Versions::since(0)),
 ];
@@ -2383,7 +2384,7 @@ static CONSUMER_GROUP_HEARTBEAT_REQUEST__TOPIC_PARTITIONS: [Field; 2] = [
 ];
 
 /// `ConsumerGroupHeartbeatResponse`.
-pub static CONSUMER_GROUP_HEARTBEAT_RESPONSE: MessageSchema = MessageSchema { name: "ConsumerGroupHeartbeatResponse", versions: Versions::range(0, 0), flexible: Versions::since(0), fields: &CONSUMER_GROUP_HEARTBEAT_RESPONSE__FIELDS };
+pub static CONSUMER_GROUP_HEARTBEAT_RESPONSE: MessageSchema = MessageSchema { name: "ConsumerGroupHeartbeatResponse", versions: Versions::range(0, 1), flexible: Versions::since(0), fields: &CONSUMER_GROUP_HEARTBEAT_RESPONSE__FIELDS };
 static CONSUMER_GROUP_HEARTBEAT_RESPONSE__FIELDS: [Field; 7] = [
     Field::new("ThrottleTimeMs", Type::Scalar(Scalar::Int32), Versions::since(0)),
     Field::new("ErrorCode", Type::Scalar(Scalar::Int16), Versions::since(0)),
