@@ -18,12 +18,17 @@ use crate::store::{self, GatewayState, UpdateError};
 /// The ACL stage for `session`, and whether it checks everything (`false`: ACLs are off, and
 /// it only answers the ACL APIs SECURITY_DISABLED, as Kafka does, so that no client manages
 /// the physical cluster's ACLs as kgate's own identity).
+///
+/// A virtual cluster's ACLs can be switched on at any time, and a busy connection may keep its
+/// chain for long (it is only rebuilt between requests), so a tenant's enforcer always checks
+/// and re-reads the policy per request; only passthrough, whose ACLs are fixed by the
+/// configuration, gets the narrow enforcer that keeps the byte path.
 pub fn enforcer_for(tenancy: &Arc<Tenancy>, session: &Session) -> (Box<dyn Filter>, bool) {
     let source = Arc::new(StatePolicies {
         tenancy: Arc::clone(tenancy),
         cache: Mutex::new((u64::MAX, HashMap::new())),
     });
-    let enabled = source.policy(session).is_some_and(|p| p.enabled);
+    let enabled = session.vcluster != PASSTHROUGH || tenancy.config.passthrough_acls;
     let names = Arc::new(IdNames {
         tenancy: Arc::clone(tenancy),
         vcluster: session.vcluster.clone(),
