@@ -227,3 +227,20 @@ def test_java_client_in_a_tenant(gw, broker, tenants, protocol):
     assert vc_a not in r.raw_stdout, "a physical name reached the Java client"
     direct = AdminClient({"bootstrap.servers": broker.bootstrap})
     assert f"{vc_a}.{topic}" in direct.list_topics(timeout=20).topics
+
+
+def test_topic_ids_from_before_a_restart(gw, tenants):
+    """A client keeps the topic ids it learnt before kgate restarted: kgate looks an id it has not
+    seen up (one Metadata request of its own) instead of answering UNKNOWN_TOPIC_ID until the client
+    refreshes its metadata through it. Runs last: it restarts the module's kgate."""
+    _, alice, tok_a = tenants["alice"]
+    topics = dict((name, tid) for tid, name in metadata_v12_ids(gw, alice, tok_a, "orders"))
+    gw.stop()
+    gw.start()
+    s = plain_socket(gw.port_start, alice, tok_a)
+    try:
+        s.sendall(fetch_request_v13_by_id(topics["orders"], partition=0, correlation_id=9))
+        errors = fetch_v13_partition_errors(kw.read_response(s))
+    finally:
+        s.close()
+    assert errors == [(topics["orders"], 0)], errors

@@ -10,6 +10,7 @@ use super::session::PASSTHROUGH;
 use super::Pipeline;
 use crate::proxy::connection::Close;
 use crate::vcluster::filter::TenantFilter;
+use crate::vcluster::id_lookup::IdLookup;
 
 impl Pipeline {
     /// Place the connection and (re)build the tenancy part of its chain when the state has
@@ -51,13 +52,18 @@ impl Pipeline {
         let mut chain: Vec<Box<dyn super::filter::Filter>> = Vec::new();
         let (acl, checks_everything) =
             crate::vcluster::acl_policy::enforcer_for(&tenancy, &self.session);
-        chain.push(acl);
         let Some((_, tenant)) = tenancy.tenant(&self.session.vcluster) else {
             return Err(Close::Authentication(format!(
                 "virtual cluster {} no longer exists",
                 self.session.vcluster
             )));
         };
+        // Both the tenant's names and the ACLs place a topic id by its name: ids kgate has not
+        // seen are looked up first.
+        if checks_everything || !tenant.is_passthrough() {
+            chain.push(Box::new(IdLookup::new(Arc::clone(&tenancy))));
+        }
+        chain.push(acl);
         // ACL checks on topic ids need the names the tenant filter learns.
         if !tenant.is_identity() || checks_everything {
             if let Some(filter) = TenantFilter::new(Arc::clone(&tenancy), &self.session.vcluster) {

@@ -162,3 +162,72 @@ fn an_account_in_an_undeclared_cluster_is_refused() {
         "{refused:?}"
     );
 }
+
+fn fetch_by_id(id: [u8; 16]) -> Vec<u8> {
+    use codec::schema::{self, Direction, MessageRef, Value};
+    let m = MessageRef {
+        api_key: keys::FETCH,
+        version: 13,
+        direction: Direction::Request,
+    };
+    let mut topic = schema::new_element(m, &["Topics"]).unwrap();
+    topic.set("TopicId", Value::Uuid(id));
+    let mut root = schema::new_element(m, &[]).unwrap();
+    root.set("Topics", Value::Array(vec![Value::Struct(topic)]));
+    schema::encode(&root, m).unwrap()
+}
+
+#[test]
+fn an_unseen_topic_id_is_looked_up_before_the_request_goes_on() {
+    let (mut p, mut q) = (tenant_pipeline(), Queues::default());
+    let id = [b"vc-a.orders".len() as u8; 16];
+    let frame = request_frame(keys::FETCH, 13, 7, &fetch_by_id(id));
+    assert_eq!(offer(&mut p, &mut q, &frame), Took::Taken);
+    // kgate asks the broker for every topic first; the fetch waits.
+    let sent = frames(&mut q.to_upstream);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(i16::from_be_bytes([sent[0][0], sent[0][1]]), keys::METADATA);
+    let lookup = metadata_answer(&["vc-a.orders", "vc-b.x"]);
+    answer(
+        &mut p,
+        &mut q,
+        &answer_frame(keys::METADATA, 12, request_id(&sent[0]), &lookup),
+    );
+    assert!(q.to_client.is_empty(), "the lookup's answer is kgate's own");
+    // Now known and the tenant's: the fetch goes on with the client's id, not a placeholder.
+    let sent = frames(&mut q.to_upstream);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(i16::from_be_bytes([sent[0][0], sent[0][1]]), keys::FETCH);
+    assert!(sent[0].windows(16).any(|w| w == id), "the id was kept");
+}
+
+#[test]
+fn another_tenants_id_is_still_refused_after_the_lookup() {
+    let (mut p, mut q) = (tenant_pipeline(), Queues::default());
+    let id = [b"vc-b.orders".len() as u8 + 100; 16];
+    let frame = request_frame(keys::FETCH, 13, 7, &fetch_by_id(id));
+    offer(&mut p, &mut q, &frame);
+    let sent = frames(&mut q.to_upstream);
+    let mut lookup = Vec::new();
+    MetadataResponse {
+        topics: vec![MetadataResponseTopic {
+            name: Some("vc-b.orders".into()),
+            topic_id: id,
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+    .encode_body(&mut lookup, 12)
+    .unwrap();
+    answer(
+        &mut p,
+        &mut q,
+        &answer_frame(keys::METADATA, 12, request_id(&sent[0]), &lookup),
+    );
+    let sent = frames(&mut q.to_upstream);
+    assert_eq!(sent.len(), 1);
+    assert!(
+        !sent[0].windows(16).any(|w| w == id),
+        "another tenant's id never reaches the broker"
+    );
+}

@@ -3,7 +3,9 @@
 //! learnt; plus the few request values the name translation needs to know.
 
 use codec::schema::{self as value, Decoded, Struct, Value};
-use codec::schema::{Direction, EntityKind, MessageRef, WalkError, WalkOptions};
+use codec::schema::{
+    Direction, Element, EntityKind, Field, MessageRef, MessageSchema, Type, WalkError, WalkOptions,
+};
 
 use super::tenant::Tenant;
 use super::topic_ids::TopicIds;
@@ -138,6 +140,24 @@ fn owns(tenant: &Tenant, kind: EntityKind, physical: Option<&str>) -> bool {
     physical.is_some_and(|p| tenant.to_logical(kind, p).is_some())
 }
 
+/// True when a message at `version` has a topic-id field anywhere.
+pub fn mentions_topic_ids(schema: &'static MessageSchema, version: i16) -> bool {
+    fn walk(fields: &'static [Field], version: i16, depth: usize) -> bool {
+        depth < 8
+            && fields.iter().any(|f| {
+                f.versions.contains(version)
+                    && match f.ty {
+                        Type::Scalar(_) => f.entity == Some(EntityKind::TopicId),
+                        Type::Struct(inner) | Type::Array(Element::Struct(inner)) => {
+                            walk(inner, version, depth + 1)
+                        }
+                        Type::Array(Element::Scalar(_)) => false,
+                    }
+            })
+    }
+    walk(schema.fields, version, 0)
+}
+
 /// Keep the elements of the struct array `field` that `keep` accepts; true when any went.
 fn retain(root: &mut Struct, field: &str, keep: impl Fn(&Struct) -> bool) -> bool {
     let Some(items) = root.array_mut(field) else {
@@ -148,7 +168,8 @@ fn retain(root: &mut Struct, field: &str, keep: impl Fn(&Struct) -> bool) -> boo
     items.len() != before
 }
 
-fn learn_ids(root: &Struct, ids: &TopicIds) {
+/// Remember the (id, name) of every topic an answer lists.
+pub fn learn_ids(root: &Struct, ids: &TopicIds) {
     for topic in root.array("Topics").unwrap_or_default() {
         let Some(topic) = topic.as_struct() else {
             continue;

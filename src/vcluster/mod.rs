@@ -12,6 +12,7 @@ pub mod alias_guard;
 pub mod apis;
 pub mod config_guard;
 pub mod filter;
+pub mod id_lookup;
 pub mod lists;
 pub mod runtime;
 pub mod tenant;
