@@ -139,3 +139,65 @@ fn tenant_of(state: &GatewayState, vcluster: &str) -> Option<Tenant> {
         aliases,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proxy::listener::ListenerKind;
+    use crate::store::{AccountKind, ServiceAccount, VirtualCluster};
+
+    fn tenancy(mandatory: bool) -> Tenancy {
+        let (state, _) = GatewayState::default()
+            .with_vcluster(VirtualCluster::named("vc-a"))
+            .expect("valid");
+        let (state, _) = state
+            .with_account(ServiceAccount {
+                name: "orders-app".into(),
+                vcluster: "vc-a".into(),
+                kind: AccountKind::External {
+                    external_names: vec!["CN=orders,O=Acme".into()],
+                },
+            })
+            .expect("valid");
+        let config = config::Tenancy {
+            mandatory_vcluster: mandatory,
+            ..config::Tenancy::default()
+        };
+        Tenancy::new(config, Arc::new(StateHandle::new(state)), None, Vec::new())
+    }
+
+    fn session(principal: Option<&str>) -> Session {
+        let mut s = Session::new(
+            "127.0.0.1:1".parse().expect("addr"),
+            ListenerKind::Port { broker_id: None },
+        );
+        s.principal = principal.map(str::to_owned);
+        s
+    }
+
+    #[test]
+    fn an_mtls_principal_is_placed_by_its_external_account() {
+        let placed = tenancy(false)
+            .place(&session(Some("CN=orders,O=Acme")))
+            .expect("placed");
+        assert_eq!(placed.service_account.as_deref(), Some("orders-app"));
+        assert_eq!(placed.vcluster, "vc-a");
+    }
+
+    #[test]
+    fn no_account_is_passthrough_unless_one_is_mandatory() {
+        let placed = tenancy(false).place(&session(Some("bob"))).expect("placed");
+        assert_eq!(
+            placed,
+            Placement {
+                service_account: None,
+                vcluster: PASSTHROUGH.into()
+            }
+        );
+        let refused = tenancy(true).place(&session(None)).unwrap_err();
+        assert!(
+            refused.contains("User:ANONYMOUS") && refused.contains("MANDATORY_VCLUSTER"),
+            "{refused}"
+        );
+    }
+}
