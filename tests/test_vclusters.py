@@ -229,6 +229,22 @@ def test_java_client_in_a_tenant(gw, broker, tenants, protocol):
     assert f"{vc_a}.{topic}" in direct.list_topics(timeout=20).topics
 
 
+def test_passthrough_alias_topic(gw, broker):
+    """An alias in passthrough (the default vCluster): listed beside the physical topics, and
+    produced to and consumed by its name, the records landing in the physical topic."""
+    physical = f"internal.pt-{uuid.uuid4().hex[:6]}"
+    alias = f"pt-alias-{uuid.uuid4().hex[:6]}"
+    broker.create_topic(physical, partitions=1)
+    put_alias(gw.http_port, alias, "passthrough", physical)
+    user, token = tenant_account(gw.http_port, "passthrough", "pt-user")
+    conf = ck_conf(user, token)
+    md = AdminClient(dict(conf, **{"bootstrap.servers": gw.bootstrap})).list_topics(timeout=20)
+    assert alias in md.topics and physical in md.topics, sorted(md.topics)
+    ck_produce(gw.bootstrap, alias, 50, partitions=1, **conf)
+    check_indexed(ck_consume(gw.bootstrap, alias, 50, **conf), 50, 1)
+    check_indexed(ck_consume(broker.bootstrap, physical, 50), 50, 1)
+
+
 def test_topic_ids_from_before_a_restart(gw, tenants):
     """A client keeps the topic ids it learnt before kgate restarted: kgate looks an id it has not
     seen up (one Metadata request of its own) instead of answering UNKNOWN_TOPIC_ID until the client

@@ -43,6 +43,8 @@ struct Asked {
     refused: Refused,
     /// Configuration resources outside the tenant, answered by kgate.
     withheld: Withheld,
+    /// Passthrough's Metadata for every topic: its aliases are listed too.
+    list_aliases: bool,
 }
 
 /// The virtual-cluster stage of one connection's chain.
@@ -122,6 +124,9 @@ impl Filter for TenantFilter {
             asked.options.consumer_protocol = lists::group_of(api_key, version, ctx.body)
                 .and_then(|g| self.consumer_groups.get(&g).copied());
         }
+        asked.list_aliases = tenant.is_passthrough()
+            && !tenant.is_identity()
+            && lists::asks_all_topics(api_key, version, ctx.body);
         if api_key == FIND_COORDINATOR {
             asked.options.coordinator_key_type = lists::coordinator_key_type(version, ctx.body);
         }
@@ -249,7 +254,7 @@ impl Filter for TenantFilter {
         };
         let ids = &self.tenancy.topic_ids;
         // Learn ids before anything is filtered out: another connection may need them.
-        match lists::confine(ctx.body, message, &tenant, ids) {
+        match lists::confine(ctx.body, message, &tenant, ids, asked.list_aliases) {
             Ok(Some(confined)) => *ctx.body = confined,
             Ok(None) => {}
             Err(e) => return Verdict::Close(walk_failure(api_key, version, "answer", e)),

@@ -87,13 +87,31 @@ pub fn confine_regex(
     decoded.encode(message).map(Some)
 }
 
+/// True for a Metadata request about every topic (a null list; an empty one in v0).
+pub fn asks_all_topics(api_key: i16, version: i16, body: &[u8]) -> bool {
+    if api_key != METADATA {
+        return false;
+    }
+    match request(api_key, version, body)
+        .as_ref()
+        .map(|m| m.get("Topics"))
+    {
+        Some(Some(Value::Null)) => true,
+        Some(Some(Value::Array(topics))) => version == 0 && topics.is_empty(),
+        _ => false,
+    }
+}
+
 /// Learn the topic ids an answer shows and, for a prefixed tenant, drop from the lists what
-/// is not the tenant's. `None` when the body is unchanged.
+/// is not the tenant's. With `list_aliases` (passthrough's answer about every topic), each
+/// aliased topic is listed a second time under each alias name. `None` when the body is
+/// unchanged.
 pub fn confine(
     body: &[u8],
     message: MessageRef,
     tenant: &Tenant,
     ids: &TopicIds,
+    list_aliases: bool,
 ) -> Result<Option<Vec<u8>>, WalkError> {
     let options = WalkOptions {
         allow_trailing_bytes: true,
@@ -111,7 +129,10 @@ pub fn confine(
             let cursor = message.api_key == DESCRIBE_TOPIC_PARTITIONS
                 && !keep_all
                 && clear_foreign_cursor(&mut decoded.root, tenant);
-            (changed || cursor).then_some(decoded)
+            let listed = list_aliases
+                && message.api_key == METADATA
+                && add_alias_entries(&mut decoded.root, tenant);
+            (changed || cursor || listed).then_some(decoded)
         }
         LIST_GROUPS if !tenant.is_passthrough() => {
             let mut decoded = value::decode(body, message, &options)?;
@@ -166,6 +187,27 @@ fn retain(root: &mut Struct, field: &str, keep: impl Fn(&Struct) -> bool) -> boo
     let before = items.len();
     items.retain(|item| item.as_struct().is_some_and(&keep));
     items.len() != before
+}
+
+/// Copies of the aliased topics' entries under their alias names; true when any was added.
+fn add_alias_entries(root: &mut Struct, tenant: &Tenant) -> bool {
+    let Some(topics) = root.array_mut("Topics") else {
+        return false;
+    };
+    let mut added = Vec::new();
+    for topic in topics.iter().filter_map(Value::as_struct) {
+        let Some(physical) = topic.str("Name") else {
+            continue;
+        };
+        for alias in tenant.aliases_of(physical) {
+            let mut copy = topic.clone();
+            copy.set("Name", Value::String(alias.clone()));
+            added.push(Value::Struct(copy));
+        }
+    }
+    let any = !added.is_empty();
+    topics.extend(added);
+    any
 }
 
 /// Remember the (id, name) of every topic an answer lists.

@@ -52,7 +52,7 @@ fn metadata_lists_only_the_tenants_topics_and_learns_every_id() {
             ("__consumer_offsets", 3),
         ],
     );
-    let confined = confine(&body, m, &alice(), &ids)
+    let confined = confine(&body, m, &alice(), &ids, false)
         .expect("walks")
         .expect("changed");
     assert_eq!(names(&confined, m), vec!["vc-alice.orders"]);
@@ -65,7 +65,10 @@ fn passthrough_keeps_every_topic() {
     let ids = TopicIds::new();
     let body = metadata_answer(9, &[("a", 0), ("b", 0)]);
     let pass = Tenant::new("passthrough", "", []);
-    assert_eq!(confine(&body, response(METADATA, 9), &pass, &ids), Ok(None));
+    assert_eq!(
+        confine(&body, response(METADATA, 9), &pass, &ids, false),
+        Ok(None)
+    );
 }
 
 #[test]
@@ -82,7 +85,7 @@ fn list_groups_keeps_the_tenants_groups() {
         .collect();
     root.set("Groups", Value::Array(groups));
     let body = value::encode(&root, m).expect("encodes");
-    let confined = confine(&body, m, &alice(), &TopicIds::new())
+    let confined = confine(&body, m, &alice(), &TopicIds::new(), false)
         .expect("walks")
         .expect("changed");
     let root = value::decode(&confined, m, &WalkOptions::default())
@@ -136,4 +139,21 @@ fn a_tenants_regex_subscription_is_confined_to_its_prefix() {
     let pass = Tenant::new("passthrough", "", []);
     assert_eq!(confine_regex(1, &body, &pass), Ok(None));
     assert_eq!(confine_regex(0, &body, &alice()), Ok(None));
+}
+
+#[test]
+fn passthrough_lists_its_aliases_beside_the_physical_topics() {
+    let ids = TopicIds::new();
+    let m = response(METADATA, 12);
+    let body = metadata_answer(12, &[("internal.stock", 1), ("other", 2)]);
+    let pass = Tenant::new(
+        "passthrough",
+        "",
+        [("stock".to_string(), "internal.stock".to_string())],
+    );
+    let listed = confine(&body, m, &pass, &ids, true)
+        .expect("walks")
+        .expect("changed");
+    assert_eq!(names(&listed, m), vec!["internal.stock", "other", "stock"]);
+    assert_eq!(confine(&body, m, &pass, &ids, false), Ok(None));
 }
