@@ -190,7 +190,9 @@ def test_java_produce_consume_compressions(cluster, gw):
 def test_confluent_produce_consume_compressions(cluster, gw):
     """confluent-kafka produces per codec and reads back; kafka-python reads the same topics."""
     for codec, topic in zip(CODECS, new_topics(cluster, len(CODECS))):
-        ck_produce(gw.bootstrap, topic, N, partitions=PARTITIONS, **{"compression.codec": codec, "acks": "all"})
+        # idempotent: a batch retried after the new topic's first NOT_LEADER keeps its order
+        ck_produce(gw.bootstrap, topic, N, partitions=PARTITIONS,
+                   **{"compression.codec": codec, "acks": "all", "enable.idempotence": True})
         check_exact(ck_read_to_end(gw.bootstrap, topic), set(range(N)), what=f"confluent-kafka {codec}")
         check_exact(kp_read_to_end(gw.bootstrap, topic), set(range(N)), what=f"kafka-python reading {codec}")
 
@@ -245,7 +247,7 @@ def test_kafka_python_produce_consume_compressions(cluster, gw):
     from kafka import KafkaProducer
 
     for codec, topic in zip(CODECS, new_topics(cluster, len(CODECS))):
-        p = KafkaProducer(bootstrap_servers=gw.bootstrap, acks="all", linger_ms=5,
+        p = KafkaProducer(bootstrap_servers=gw.bootstrap, acks="all", linger_ms=5, enable_idempotence=True,
                           compression_type=None if codec == "none" else codec)
         try:
             futs = [p.send(topic, key=str(i).encode(), value=value_of(i), partition=i % PARTITIONS) for i in range(N)]
@@ -272,7 +274,8 @@ def test_kcat_produce_consume_compressions(cluster, gw):
     assert_no_broker_address(gw, cluster, out + err, "kcat -L")
     for codec, topic in zip(CODECS, new_topics(cluster, len(CODECS))):
         lines = "".join(f"{i}:{value_of(i).decode()}\n" for i in range(N))
-        rc, out, err = kcat("-b", gw.bootstrap, "-P", "-t", topic, "-K:", "-z", codec, "-X", "acks=all", stdin=lines)
+        rc, out, err = kcat("-b", gw.bootstrap, "-P", "-t", topic, "-K:", "-z", codec, "-X", "acks=all",
+                            "-X", "enable.idempotence=true", stdin=lines)
         assert rc == 0, f"kcat -P -z {codec}: {err}"
         rc, out, err = kcat("-b", gw.bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q",
                             "-f", "%p %o %k %s\n")
