@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod gateway;
+pub mod interceptors;
 pub mod metrics;
 pub mod net;
 pub mod pipeline;

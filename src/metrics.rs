@@ -42,6 +42,9 @@ pub struct Metrics {
     tls_handshakes: Mutex<BTreeMap<String, u64>>,
     /// SASL outcomes by (mechanism, success); once per attempt, so a lock is cheap.
     authentications: Mutex<BTreeMap<(String, bool), u64>>,
+    /// Interceptor decisions by (plugin, action). Only decisions are counted (a request a
+    /// policy lets pass untouched is not), so the lock stays off the common path.
+    interceptor_decisions: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
 }
 
 /// Distinct principal labels kept; later ones are counted under `(other)`.
@@ -86,7 +89,17 @@ impl Metrics {
             apis: std::array::from_fn(|_| ApiCounters::default()),
             tls_handshakes: Mutex::new(BTreeMap::new()),
             authentications: Mutex::new(BTreeMap::new()),
+            interceptor_decisions: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// An interceptor running `plugin` decided `action` (BLOCK, INFO, OVERRIDE, THROTTLE).
+    pub fn interceptor_decision(&self, plugin: &'static str, action: &'static str) {
+        let mut map = match self.interceptor_decisions.lock() {
+            Ok(map) => map,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *map.entry((plugin, action)).or_insert(0) += 1;
     }
 
     /// A SASL authentication with `mechanism` succeeded or failed.
@@ -307,6 +320,25 @@ impl Metrics {
             let result = if success { "success" } else { "failure" };
             let labels = format!("mechanism=\"{mechanism}\",result=\"{result}\"");
             sample(&mut out, "kgate_authentications_total", &labels, count);
+        }
+        family(
+            &mut out,
+            "kgate_interceptor_decisions_total",
+            "counter",
+            "Interceptor decisions by plugin and action (BLOCK, INFO, OVERRIDE, THROTTLE).",
+        );
+        let decisions = match self.interceptor_decisions.lock() {
+            Ok(map) => map.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        for ((plugin, action), count) in decisions {
+            let labels = format!("plugin=\"{plugin}\",action=\"{action}\"");
+            sample(
+                &mut out,
+                "kgate_interceptor_decisions_total",
+                &labels,
+                count,
+            );
         }
         out
     }

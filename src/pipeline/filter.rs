@@ -70,6 +70,14 @@ impl Notes {
             .and_then(|(_, v)| v.downcast_ref())
     }
 
+    /// The value noted under `key`, if it has type `T`, to change.
+    pub fn get_mut<T: Any>(&mut self, key: &'static str) -> Option<&mut T> {
+        self.0
+            .iter_mut()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, v)| v.downcast_mut())
+    }
+
     /// True when nothing was noted.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

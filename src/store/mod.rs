@@ -1,11 +1,12 @@
 //! Gateway state (service accounts, virtual clusters, alias topics, ACLs created through Kafka's
-//! API; later interceptors): how it is kept, how it changes, and how workers see it.
+//! API, interceptors and gateway groups): how it is kept, how it changes, and how workers see it.
 //!
 //! Persistence sits behind [`Store`] so that a multi-node store (Kafka internal topics) can
 //! replace the default file store without touching the admin API or the data path.
 
 pub mod alias;
 pub mod file;
+pub mod interceptor;
 pub mod memory;
 pub mod model;
 pub mod private_file;
@@ -19,6 +20,7 @@ use std::fmt;
 
 pub use alias::{AliasTopic, MAIN_CLUSTER, PHYSICAL_CLUSTERS};
 pub use file::FileStore;
+pub use interceptor::{GatewayGroup, GroupMember, Interceptor, Scope};
 pub use memory::MemoryStore;
 pub use model::{AccountKind, ServiceAccount, DEFAULT_VCLUSTER};
 pub use state::{GatewayState, RemoveError, StateHandle, StoredState, UpsertResult};

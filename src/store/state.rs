@@ -13,6 +13,7 @@ use std::sync::{Arc, RwLock};
 use serde::{Deserialize, Serialize};
 
 use super::alias::AliasTopic;
+use super::interceptor::{GatewayGroup, Interceptor, Scope};
 use super::model::{AccountKind, ServiceAccount, DEFAULT_VCLUSTER};
 use super::vcluster::{builtin_passthrough, VirtualCluster};
 use crate::acl::binding::AclBinding;
@@ -36,14 +37,20 @@ pub struct StoredState {
     /// Since version 2.
     #[serde(rename = "kafkaAcls", default)]
     pub kafka_acls: BTreeMap<String, Vec<AclBinding>>,
+    /// Every interceptor, in (name, scope) order. Since version 3.
+    #[serde(default)]
+    pub interceptors: Vec<Interceptor>,
+    /// Every gateway group, in name order. Since version 3.
+    #[serde(default)]
+    pub groups: Vec<GatewayGroup>,
 }
 
 impl StoredState {
     /// The format this build writes. Version 1 (service accounts only) is still read.
-    pub const VERSION: u32 = 2;
+    pub const VERSION: u32 = 3;
 
     /// The formats this build reads.
-    pub const READABLE: &'static [u32] = &[1, 2];
+    pub const READABLE: &'static [u32] = &[1, 2, 3];
 
     /// Nothing stored yet.
     pub fn empty() -> StoredState {
@@ -53,6 +60,8 @@ impl StoredState {
             virtual_clusters: Vec::new(),
             alias_topics: Vec::new(),
             kafka_acls: BTreeMap::new(),
+            interceptors: Vec::new(),
+            groups: Vec::new(),
         }
     }
 }
@@ -122,6 +131,10 @@ pub struct GatewayState {
     aliases: BTreeMap<(String, String), AliasTopic>,
     /// Virtual cluster -> bindings created through Kafka's CreateAcls; no empty lists.
     kafka_acls: BTreeMap<String, Vec<AclBinding>>,
+    /// (name, scope) -> interceptor.
+    interceptors: BTreeMap<(String, Scope), Interceptor>,
+    /// Gateway groups by name.
+    groups: BTreeMap<String, GatewayGroup>,
 }
 
 impl GatewayState {
@@ -170,6 +183,20 @@ impl GatewayState {
             }
             state = state.with_kafka_acls(&vcluster, bindings);
         }
+        for group in stored.groups {
+            let name = group.name.clone();
+            state = state
+                .with_group(group)
+                .map_err(|e| format!("gateway group {name:?}: {e}"))?
+                .0;
+        }
+        for interceptor in stored.interceptors {
+            let name = interceptor.name.clone();
+            state = state
+                .with_interceptor(interceptor)
+                .map_err(|e| format!("interceptor {name:?}: {e}"))?
+                .0;
+        }
         Ok(state)
     }
 
@@ -181,6 +208,8 @@ impl GatewayState {
             virtual_clusters: self.vclusters.values().cloned().collect(),
             alias_topics: self.aliases.values().cloned().collect(),
             kafka_acls: self.kafka_acls.clone(),
+            interceptors: self.interceptors.values().cloned().collect(),
+            groups: self.groups.values().cloned().collect(),
         }
     }
 
@@ -351,7 +380,12 @@ impl GatewayState {
         }
         let accounts: Vec<&str> = self.accounts_in(name).map(|a| a.name.as_str()).collect();
         let aliases: Vec<&str> = self.aliases_in(name).map(|a| a.name.as_str()).collect();
-        if !accounts.is_empty() || !aliases.is_empty() {
+        let interceptors: Vec<&str> = self
+            .interceptors()
+            .filter(|i| i.scope.vcluster.as_deref() == Some(name))
+            .map(|i| i.name.as_str())
+            .collect();
+        if !accounts.is_empty() || !aliases.is_empty() || !interceptors.is_empty() {
             let mut parts = Vec::new();
             if !accounts.is_empty() {
                 parts.push(format!(
@@ -365,6 +399,13 @@ impl GatewayState {
                     "{} alias topic(s) ({})",
                     aliases.len(),
                     listed(&aliases)
+                ));
+            }
+            if !interceptors.is_empty() {
+                parts.push(format!(
+                    "{} interceptor(s) ({})",
+                    interceptors.len(),
+                    listed(&interceptors)
                 ));
             }
             return Err(RemoveError::InUse(format!(
@@ -513,6 +554,9 @@ impl StateHandle {
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
 }
+
+#[path = "state_interceptors.rs"]
+mod interceptors;
 
 #[cfg(test)]
 #[path = "state_tests.rs"]

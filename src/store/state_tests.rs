@@ -391,7 +391,7 @@ fn kafka_acls_per_vcluster() {
 }
 
 #[test]
-fn version_2_round_trip_with_everything() {
+fn version_3_round_trip_with_everything() {
     let s = with_vc(&GatewayState::default(), kafka_api("vc-a"));
     let s = with_vc(&s, vc("vc-b", "b."));
     let (s, _) = s.with_account(local("vc-a", "admin")).expect("a");
@@ -399,8 +399,31 @@ fn version_2_round_trip_with_everything() {
         .with_alias(alias("vc-b", "stock", "internal.stock"))
         .expect("b");
     let s = s.with_kafka_acls("vc-a", vec![acl("t")]);
+    let (s, _) = s
+        .with_group(crate::store::GatewayGroup {
+            name: "ops".into(),
+            members: vec![crate::store::GroupMember {
+                name: "admin".into(),
+                vcluster: Some("vc-a".into()),
+            }],
+        })
+        .expect("group");
+    let (s, _) = s
+        .with_interceptor(crate::store::Interceptor {
+            name: "ro".into(),
+            scope: crate::store::Scope {
+                vcluster: Some("vc-a".into()),
+                group: Some("ops".into()),
+                username: None,
+            },
+            plugin_class: "io.conduktor.gateway.interceptor.safeguard.ReadOnlyTopicPolicyPlugin"
+                .into(),
+            priority: 1,
+            config: serde_json::json!({"topic": "ro-.*"}),
+        })
+        .expect("interceptor");
     let stored = s.to_stored();
-    assert_eq!(stored.version, 2);
+    assert_eq!(stored.version, 3);
     let json = serde_json::to_string(&stored).expect("json");
     let parsed: StoredState = serde_json::from_str(&json).expect("parses");
     assert_eq!(GatewayState::from_stored(parsed).expect("reload"), s);

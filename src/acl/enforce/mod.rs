@@ -23,6 +23,7 @@ mod answers;
 mod check;
 mod fast;
 mod handlers;
+pub mod refusals;
 pub mod requirements;
 mod shape;
 mod tree;
