@@ -11,6 +11,7 @@ use crate::auth::local_tokens::{LocalTokens, StateExternalNames};
 use crate::auth::oauth::OAuthVerifier;
 use crate::auth::principal_mapping::PrincipalMapper;
 use crate::config::{spec, Config, RoutingMechanism, SecurityMode};
+use crate::interceptors::runtime::Interceptors;
 use crate::metrics::Metrics;
 use crate::net::{acceptor, worker};
 use crate::proxy::listener::ListenerKind;
@@ -123,7 +124,7 @@ pub fn run(config: Config) -> Result<(), String> {
         port_map: port_map.clone(),
         book: AddressBook::new(bootstrap.clone()),
         api_versions: RwLock::new(Arc::new(advertised(&view.api_versions, local_sasl))),
-        metrics,
+        metrics: Arc::clone(&metrics),
         open_connections: AtomicUsize::new(0),
         shutting_down: AtomicBool::new(false),
         server_tls,
@@ -131,6 +132,10 @@ pub fn run(config: Config) -> Result<(), String> {
         sasl,
         backend_sasl: backend_sasl.clone(),
         tenancy: tenancy(&config, &admin_api),
+        interceptors: Some(Arc::new(Interceptors::new(
+            admin_api.state(),
+            Arc::clone(&metrics),
+        ))),
         host_map: config.routing.sni_port.map(|port| HostMap {
             advertised_host: config.advertised_host.clone(),
             prefix: config.routing.host_prefix.clone(),

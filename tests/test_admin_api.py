@@ -223,6 +223,9 @@ def scenarios(on, off):
     from test_admin_vclusters import scenarios as virtual_resource_scenarios
 
     table.update(virtual_resource_scenarios(on))
+    from test_admin_interceptors import scenarios as interceptor_scenarios
+
+    table.update(interceptor_scenarios(on))
     return table
 
 

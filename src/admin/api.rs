@@ -9,7 +9,7 @@ use serde_json::json;
 use super::basic_auth::{AdminUsers, Caller};
 use super::request::ApiRequest;
 use super::routes::Reply;
-use super::{alias_topics, service_accounts, tokens, virtual_clusters};
+use super::{alias_topics, groups, interceptors, service_accounts, tokens, virtual_clusters};
 use crate::auth::user_pool_key::{self, UserPoolKey};
 use crate::config::{AdminConfig, Config, MasterCredentials, SecurityMode};
 use crate::store::{
@@ -221,6 +221,23 @@ impl AdminApi {
                 "DELETE" => alias_topics::delete(self, req, caller),
                 _ => alias_topics::list(self, req),
             }),
+            "v2/interceptor" => {
+                self.authorized(req, &["GET", "PUT"], |caller| match req.method.as_str() {
+                    "PUT" => interceptors::upsert(self, req, caller),
+                    _ => interceptors::list(self, req),
+                })
+            }
+            // Reads the state only: a read-only user may ask.
+            "v2/interceptor/resolve" => {
+                self.authorized(req, &["POST"], |_| interceptors::resolve_for(self, req))
+            }
+            "v2/plugin" => self.authorized(req, &["GET"], |_| interceptors::plugins()),
+            "v2/group" => {
+                self.authorized(req, &["GET", "PUT"], |caller| match req.method.as_str() {
+                    "PUT" => groups::upsert(self, req, caller),
+                    _ => groups::list(self),
+                })
+            }
             _ => {
                 if let Some(name) = rest.strip_prefix("v2/service-account/") {
                     self.authorized(req, &["GET"], |_| service_accounts::get(self, req, name))
@@ -229,6 +246,17 @@ impl AdminApi {
                         match req.method.as_str() {
                             "DELETE" => virtual_clusters::delete(self, name, caller),
                             _ => virtual_clusters::get(self, name),
+                        }
+                    })
+                } else if let Some(name) = rest.strip_prefix("v2/interceptor/") {
+                    self.authorized(req, &["DELETE"], |caller| {
+                        interceptors::delete(self, req, name, caller)
+                    })
+                } else if let Some(name) = rest.strip_prefix("v2/group/") {
+                    self.authorized(req, &["GET", "DELETE"], |caller| {
+                        match req.method.as_str() {
+                            "DELETE" => groups::delete(self, name, caller),
+                            _ => groups::get(self, name),
                         }
                     })
                 } else if let Some(name) = rest.strip_prefix("v2/alias-topic/") {
@@ -257,7 +285,8 @@ impl AdminApi {
                 .push(("WWW-Authenticate", "Basic realm=\"kgate\""));
             return reply;
         };
-        let reads = matches!(req.method.as_str(), "GET" | "HEAD");
+        let reads = matches!(req.method.as_str(), "GET" | "HEAD")
+            || req.path() == "/gateway/v2/interceptor/resolve";
         if !reads && !caller.admin {
             return error(
                 403,
@@ -307,6 +336,7 @@ fn allow_header(allowed: &[&str]) -> &'static str {
         ["GET", "PUT"] => "GET, PUT",
         ["GET", "DELETE"] => "GET, DELETE",
         ["POST"] => "POST",
+        ["DELETE"] => "DELETE",
         _ => "GET, HEAD",
     }
 }

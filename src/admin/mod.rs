@@ -8,6 +8,8 @@
 mod alias_topics;
 mod api;
 pub mod basic_auth;
+mod groups;
+mod interceptors;
 pub mod request;
 mod routes;
 mod secret_eq;

@@ -10,6 +10,7 @@ fn interceptor(name: &str, scope: Scope, priority: i64) -> Interceptor {
         plugin_class: "io.conduktor.gateway.interceptor.safeguard.ReadOnlyTopicPolicyPlugin".into(),
         priority,
         config: json!({"topic": format!("{priority}")}),
+        comment: None,
     }
 }
 

@@ -112,6 +112,9 @@ pub struct RequestCtx<'a> {
     pub notes: &'a mut Notes,
     /// Now, as the worker saw it.
     pub now: Instant,
+    /// Set to replace the `client.id` of the request's header (e.g. a naming convention's
+    /// override); the broker sees the new one.
+    pub new_client_id: &'a mut Option<String>,
     pub(super) side: &'a mut Vec<SideRequest>,
     pub(super) next_token: &'a mut u64,
 }

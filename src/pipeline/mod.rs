@@ -124,7 +124,7 @@ pub struct Pipeline {
     /// The state generation the tenancy filters were built for; `None` until placed.
     chain_generation: Option<u64>,
     /// How many filters at the front of the chain are tenancy's (rebuilt on state changes).
-    tenancy_filters: usize,
+    managed_filters: usize,
 }
 
 impl Pipeline {
@@ -145,7 +145,7 @@ impl Pipeline {
             next_token: 0,
             seen_client_id: false,
             chain_generation: None,
-            tenancy_filters: 0,
+            managed_filters: 0,
         }
     }
 
@@ -307,6 +307,7 @@ impl Pipeline {
         let (api_key, api_version, client_id) = (slot.api_key, slot.api_version, slot.client_id);
         let mut notes = std::mem::take(&mut slot.notes);
         let mut side = Vec::new();
+        let mut new_client_id = None;
         let mut verdict = Verdict::Pass;
         while let Some(filter) = self.filters.get_mut(request.next_filter) {
             if filter.wants(api_key, api_version) != Want::Nothing {
@@ -317,6 +318,7 @@ impl Pipeline {
                     body: &mut request.body,
                     notes: &mut notes,
                     now,
+                    new_client_id: &mut new_client_id,
                     side: &mut side,
                     next_token: &mut self.next_token,
                 };
@@ -349,6 +351,9 @@ impl Pipeline {
                     Waiter::Client(request.seq)
                 };
                 let mut header = request.header;
+                if let Some(client_id) = new_client_id {
+                    header = with_client_id(&header, api_key, api_version, client_id)?;
+                }
                 patch_id(&mut header, 4, id);
                 push_frame_parts(out.to_upstream, &header, &request.body)
                     .map_err(|_| Close::BadRequest("a filtered request is too large".into()))?;
@@ -741,6 +746,26 @@ fn push_frame_parts(queue: &mut ByteQueue, header: &[u8], body: &[u8]) -> Result
     queue.extend(header);
     queue.extend(body);
     Ok(())
+}
+
+/// The request header `header` with its `client.id` replaced.
+fn with_client_id(
+    header: &[u8],
+    api_key: i16,
+    api_version: i16,
+    client_id: String,
+) -> Result<Vec<u8>, Close> {
+    let (mut decoded, _) =
+        RequestHeader::decode_from(header).map_err(|e| Close::BadRequest(e.to_string()))?;
+    decoded.client_id = Some(client_id);
+    let mut out = Vec::with_capacity(header.len() + 16);
+    decoded
+        .encode(
+            &mut out,
+            codec::header::request_header_version(api_key, api_version),
+        )
+        .map_err(|e| Close::BadRequest(format!("cannot write the request header: {e}")))?;
+    Ok(out)
 }
 
 /// A response frame body (response header included) answering `client_id`.

@@ -10,6 +10,7 @@ use super::sasl_server::Authenticator;
 use super::settings::Settings;
 use crate::auth::principal_mapping::PrincipalMapper;
 use crate::config::SecurityMode;
+use crate::interceptors::runtime::Interceptors;
 use crate::metrics::Metrics;
 use crate::routing::address_book::AddressBook;
 use crate::routing::advertise::Advertise;
@@ -49,6 +50,8 @@ pub struct Shared {
     /// Virtual clusters, aliases and ACLs; `None` with KAFKA_MANAGED security (the cluster's
     /// own ACLs apply) and in tests that do not need it.
     pub tenancy: Option<Arc<Tenancy>>,
+    /// Interceptors of the gateway state; `None` in tests that do not need them.
+    pub interceptors: Option<Arc<Interceptors>>,
 }
 
 /// Client SASL as the data path applies it.
@@ -131,6 +134,7 @@ impl Shared {
             sasl: None,
             backend_sasl,
             tenancy: None,
+            interceptors: None,
         })
     }
 }

@@ -84,6 +84,9 @@ pub struct Interceptor {
     pub priority: i64,
     /// The plugin's settings.
     pub config: serde_json::Value,
+    /// A note for operators.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 impl Interceptor {

@@ -420,6 +420,7 @@ fn version_3_round_trip_with_everything() {
                 .into(),
             priority: 1,
             config: serde_json::json!({"topic": "ro-.*"}),
+            comment: None,
         })
         .expect("interceptor");
     let stored = s.to_stored();
