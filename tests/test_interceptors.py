@@ -139,3 +139,130 @@ def test_client_id_convention_blocks_or_overrides(gw, broker):
             c.close()
     finally:
         remove(gw, name, scope)
+
+
+def passthrough_user(gw, prefix):
+    suffix = uuid.uuid4().hex[:6]
+    _, user, token = ("passthrough", *tenant_account(gw.http_port, "passthrough", f"{prefix}-{suffix}"))
+    return suffix, user, ck_conf(user, token)
+
+
+def admin_for(gw, conf):
+    return AdminClient(dict(conf, **{"bootstrap.servers": gw.bootstrap}))
+
+
+def create_error(admin, topic):
+    """None, or (error code, message) of creating `topic`."""
+    try:
+        admin.create_topics([topic], operation_timeout=20)[topic.topic].result(30)
+        return None
+    except Exception as e:  # confluent_kafka.KafkaException
+        err = e.args[0]
+        return err.code(), err.str()
+
+
+def test_create_topic_policy_blocks_overrides_and_leaves_other_topics(gw, broker):
+    suffix, user, conf = passthrough_user(gw, "ctp")
+    name, scope = f"ctp-{suffix}", {"username": user}
+    deploy(gw, name, "safeguard.CreateTopicPolicyPlugin", {
+        "topic": f"guarded-{suffix}-.*",
+        "numPartition": {"min": 1, "max": 3, "action": "BLOCK"},
+        "replicationFactor": {"max": 1, "action": "OVERRIDE", "overrideValue": 1},
+        "retentionMs": {"max": 86400000, "action": "BLOCK"},
+    }, scope=scope)
+    admin = admin_for(gw, conf)
+    try:
+        code, message = create_error(admin, NewTopic(f"guarded-{suffix}-big", 100, 1))
+        assert code == POLICY_VIOLATION, message
+        assert "Request parameters do not satisfy the configured policy" in message, message
+        assert f"guarded-{suffix}-big" in message and "100" in message and "3" in message, message
+        code, message = create_error(admin, NewTopic(f"guarded-{suffix}-long", 1, 1,
+                                                     config={"retention.ms": "999999999"}))
+        assert code == POLICY_VIOLATION and "retention.ms" in message, message
+        # within the policy, and a topic the policy does not cover
+        assert create_error(admin, NewTopic(f"guarded-{suffix}-ok", 3, 1)) is None
+        assert create_error(admin, NewTopic(f"free-{suffix}", 100, 1)) is None
+        md = AdminClient({"bootstrap.servers": broker.bootstrap}).list_topics(timeout=10).topics
+        assert f"guarded-{suffix}-big" not in md and f"guarded-{suffix}-ok" in md
+        assert len(md[f"free-{suffix}"].partitions) == 100
+    finally:
+        remove(gw, name, scope)
+
+
+def test_produce_policy_requires_acks_all(gw, broker):
+    suffix, user, conf = passthrough_user(gw, "pp")
+    topic = f"pp-{suffix}"
+    create_physical(broker, topic)
+    name, scope = f"pp-{suffix}", {"username": user}
+    deploy(gw, name, "safeguard.ProducePolicyPlugin",
+           {"acks": {"value": [-1], "action": "BLOCK"}}, scope=scope)
+    try:
+        errors, written = ck_produce_errors(gw.bootstrap, topic, dict(conf, acks="1"), n=2)
+        assert (errors, written) == ([POLICY_VIOLATION] * 2, 0), errors
+        assert ck_produce_errors(gw.bootstrap, topic, dict(conf, acks="all"), n=2) == ([], 2)
+        # INFO: logged, not refused
+        deploy(gw, name, "safeguard.ProducePolicyPlugin",
+               {"acks": {"value": [-1], "action": "INFO"}}, scope=scope)
+        assert ck_produce_errors(gw.bootstrap, topic, dict(conf, acks="1"), n=2) == ([], 2)
+    finally:
+        remove(gw, name, scope)
+    status, text = sh.admin_call(gw.http_port, "GET", "/metrics")
+    assert 'kgate_interceptor_decisions_total{plugin="ProducePolicyPlugin",action="BLOCK"}' in str(text)
+
+
+def test_consumer_group_policy_refuses_group_names(gw, broker):
+    suffix, user, conf = passthrough_user(gw, "cgp")
+    topic = f"cgp-{suffix}"
+    create_physical(broker, topic)
+    name, scope = f"cgp-{suffix}", {"username": user}
+    deploy(gw, name, "safeguard.ConsumerGroupPolicyPlugin",
+           {"groupId": {"value": "team-.*", "action": "BLOCK"}}, scope=scope)
+    errors = []
+    try:
+        c = Consumer(dict(conf, **{"bootstrap.servers": gw.bootstrap, "group.id": f"rogue-{suffix}",
+                                   "error_cb": lambda e: errors.append(e)}))
+        try:
+            c.subscribe([topic])
+            deadline = time.time() + 20
+            while not c.assignment() and time.time() < deadline:
+                msg = c.poll(0.5)
+                if msg is not None and msg.error():
+                    errors.append(msg.error())
+            assert not c.assignment(), "a group outside the convention joined"
+        finally:
+            c.close()
+        good = Consumer(dict(conf, **{"bootstrap.servers": gw.bootstrap, "group.id": f"team-{suffix}"}))
+        try:
+            good.subscribe([topic])
+            deadline = time.time() + 30
+            while not good.assignment() and time.time() < deadline:
+                good.poll(0.5)
+            assert good.assignment(), "a group within the convention did not join"
+        finally:
+            good.close()
+    finally:
+        remove(gw, name, scope)
+
+
+def test_read_only_topic_refuses_config_changes_and_deletes(gw, broker):
+    from confluent_kafka.admin import ConfigResource, ResourceType
+
+    suffix, user, conf = passthrough_user(gw, "rot")
+    ro, rw = f"ro-{suffix}", f"rw-{suffix}"
+    create_physical(broker, ro, rw)
+    name, scope = f"rot-{suffix}", {"username": user}
+    deploy(gw, name, "safeguard.ReadOnlyTopicPolicyPlugin", {"topic": "ro-.*"}, scope=scope)
+    admin = admin_for(gw, conf)
+    try:
+        futures = admin.delete_topics([ro, rw], operation_timeout=20)
+        with pytest.raises(Exception) as refused:
+            futures[ro].result(30)
+        assert refused.value.args[0].code() == TOPIC_AUTHORIZATION_FAILED
+        futures[rw].result(30)
+        res = ConfigResource(ResourceType.TOPIC, ro, set_config={"retention.ms": "1000"})
+        with pytest.raises(Exception) as refused:
+            admin.alter_configs([res])[res].result(30)
+        assert refused.value.args[0].code() == TOPIC_AUTHORIZATION_FAILED
+        assert ro in AdminClient({"bootstrap.servers": broker.bootstrap}).list_topics(timeout=10).topics
+    finally:
+        remove(gw, name, scope)

@@ -120,6 +120,34 @@ pub struct RequestCtx<'a> {
 }
 
 impl RequestCtx<'_> {
+    /// Runs `f` on a context of a request of `session` (for tests of filters outside the
+    /// pipeline); side requests it sends are dropped.
+    #[cfg(test)]
+    pub fn for_tests<R>(
+        session: &Session,
+        api_key: i16,
+        api_version: i16,
+        body: &mut Vec<u8>,
+        notes: &mut Notes,
+        f: impl FnOnce(&mut RequestCtx<'_>) -> R,
+    ) -> R {
+        let mut side = Vec::new();
+        let mut next_token = 0;
+        let mut new_client_id = None;
+        let mut ctx = RequestCtx {
+            session,
+            api_key,
+            api_version,
+            body,
+            notes,
+            now: Instant::now(),
+            new_client_id: &mut new_client_id,
+            side: &mut side,
+            next_token: &mut next_token,
+        };
+        f(&mut ctx)
+    }
+
     /// Send a request of kgate's own to the broker before this one; its answer comes to
     /// [`Filter::on_side_answer`] with the returned token. Park on `Wake::Event(token)` to wait.
     pub fn side_request(&mut self, api_key: i16, api_version: i16, body: Vec<u8>) -> u64 {
@@ -132,6 +160,35 @@ impl RequestCtx<'_> {
             token,
         });
         token
+    }
+}
+
+#[cfg(test)]
+impl<'a> RequestCtx<'a> {
+    /// A request context for tests outside the pipeline: side requests go to `side`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn for_test(
+        session: &'a Session,
+        api_key: i16,
+        api_version: i16,
+        body: &'a mut Vec<u8>,
+        notes: &'a mut Notes,
+        now: Instant,
+        side: &'a mut Vec<SideRequest>,
+        next_token: &'a mut u64,
+    ) -> RequestCtx<'a> {
+        RequestCtx {
+            session,
+            api_key,
+            api_version,
+            body,
+            notes,
+            now,
+            // Tests that look at a changed client id use `for_tests`.
+            new_client_id: Box::leak(Box::new(None)),
+            side,
+            next_token,
+        }
     }
 }
 

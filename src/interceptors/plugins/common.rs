@@ -3,9 +3,14 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use codec::schema::{decode, encode, Decoded, Direction, MessageRef, WalkOptions};
+
 use crate::interceptors::plugin::{policy_message, Action, Decisions, POLICY_VIOLATION};
 use crate::interceptors::refusal::{self, Refused, Split};
+use crate::interceptors::rules::Range;
+use crate::interceptors::settings::Pattern;
 use crate::pipeline::filter::{Notes, RequestCtx, ResponseCtx, Verdict};
+use crate::pipeline::session::Session;
 
 /// Kafka's UNKNOWN_SERVER_ERROR: what a request a plugin failed on is answered with.
 pub const UNKNOWN_SERVER_ERROR: i16 = -1;
@@ -132,4 +137,117 @@ pub fn failed(ctx: &RequestCtx<'_>, decisions: &Decisions, why: &str) -> Verdict
             codec::api::api_name(ctx.api_key)
         )),
     }
+}
+
+/// Bytes after a message are kept (and written back) when a request is decoded as a tree.
+const TREE_OPTIONS: WalkOptions = WalkOptions {
+    consumer_protocol: None,
+    coordinator_key_type: None,
+    allow_trailing_bytes: true,
+};
+
+/// The request message of `api_key` at `version`.
+pub fn request_ref(api_key: i16, version: i16) -> MessageRef {
+    MessageRef {
+        api_key,
+        version,
+        direction: Direction::Request,
+    }
+}
+
+/// The request body of `ctx` as a value tree (records stay bytes).
+pub fn decode_request(ctx: &RequestCtx<'_>) -> Result<Decoded, String> {
+    decode(
+        ctx.body,
+        request_ref(ctx.api_key, ctx.api_version),
+        &TREE_OPTIONS,
+    )
+    .map_err(|e| {
+        format!(
+            "cannot decode {} v{}: {e}",
+            codec::api::api_name(ctx.api_key),
+            ctx.api_version
+        )
+    })
+}
+
+/// Replaces the request body of `ctx` with `tree` (and the bytes that followed the message).
+pub fn encode_request(ctx: &mut RequestCtx<'_>, tree: &Decoded) -> Result<(), String> {
+    let mut body = encode(&tree.root, request_ref(ctx.api_key, ctx.api_version)).map_err(|e| {
+        format!(
+            "cannot encode {} v{}: {e}",
+            codec::api::api_name(ctx.api_key),
+            ctx.api_version
+        )
+    })?;
+    body.extend_from_slice(&tree.trailing);
+    *ctx.body = body;
+    Ok(())
+}
+
+/// Whether a topic pattern applies to a topic given by id only (Produce and Fetch v13+): only
+/// when it is `.*`, which matches every name.
+pub fn applies_to_unnamed(topic: &Pattern) -> bool {
+    topic.as_str() == ".*"
+}
+
+/// The violations one subject (a topic, a request) was found with, by action.
+#[derive(Debug, Default)]
+pub struct Findings {
+    /// Sentences of violations that refuse.
+    pub block: Vec<String>,
+    /// Sentences of violations only logged.
+    pub info: Vec<String>,
+    /// Sentences of values rewritten.
+    pub overridden: Vec<String>,
+}
+
+impl Findings {
+    /// Adds a violation handled with `action` (THROTTLE counts as INFO here).
+    pub fn add(&mut self, action: Action, sentence: String) {
+        match action {
+            Action::Block => self.block.push(sentence),
+            Action::Override => self.overridden.push(sentence),
+            Action::Info | Action::Throttle => self.info.push(sentence),
+        }
+    }
+
+    /// True when nothing was found.
+    pub fn is_empty(&self) -> bool {
+        self.block.is_empty() && self.info.is_empty() && self.overridden.is_empty()
+    }
+
+    /// Logs one decision per action found about `topic` (or the request).
+    pub fn record(&self, session: &Session, decisions: &Decisions, topic: Option<&str>) {
+        for (action, list) in [
+            (Action::Block, &self.block),
+            (Action::Info, &self.info),
+            (Action::Override, &self.overridden),
+        ] {
+            if !list.is_empty() {
+                decisions.record(session, action, topic, &policy_message(list));
+            }
+        }
+    }
+}
+
+/// Why `value` is out of `range`, with the bound quoted (`must not be less than '10'`) when
+/// `quote`, as the reference words topic config changes.
+pub fn range_violation(range: &Range, value: i64, quote: bool) -> Option<String> {
+    let why = range.violation(value)?;
+    if !quote {
+        return Some(why);
+    }
+    let (text, bound) = why.rsplit_once(' ').unwrap_or((why.as_str(), ""));
+    Some(format!("{text} '{bound}'"))
+}
+
+/// The first string of a request body whose first field is a string (the group id of
+/// JoinGroup, SyncGroup, Heartbeat, LeaveGroup and OffsetCommit), read without decoding the
+/// rest.
+pub fn leading_string(api_key: i16, version: i16, body: &[u8]) -> Option<String> {
+    let flexible = codec::header::request_header_version(api_key, version) >= 2;
+    codec::Reader::new(body)
+        .string(flexible, "leading string")
+        .ok()
 }

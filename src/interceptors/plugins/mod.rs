@@ -1,11 +1,34 @@
 //! The built-in plugins, by family: safeguards (policies on what clients may ask) and chaos
 //! (faults to test how applications cope).
 
+pub mod chaos_random;
 pub mod client_id_required;
 pub mod common;
+pub mod group_limit;
+#[cfg(test)]
+pub mod limits_test_support;
 pub mod read_only_topic;
+pub mod throttle;
 // safeguards: policies
+pub mod alter_topic_config_policy;
+pub mod consumer_group_policy;
+pub mod create_topic_policy;
+pub mod fetch_policy;
+pub mod limit_commit_offset_policy;
+pub mod limit_connection_policy;
+pub mod limit_join_group_policy;
+pub mod produce_policy;
+pub mod producer_rate_limiting_policy;
+mod topic_config_rules;
 // chaos: faults
+pub mod simulate_broken_brokers;
+pub mod simulate_latency;
+pub mod simulate_leader_elections_errors;
+pub mod simulate_slow_broker;
+pub mod simulate_slow_producers_consumers;
+
+#[cfg(test)]
+pub mod test_support;
 
 use super::registry::PluginInfo;
 
@@ -14,5 +37,19 @@ pub static ALL: &[PluginInfo] = &[
     read_only_topic::INFO,
     client_id_required::INFO,
     // safeguards: policies
+    create_topic_policy::INFO,
+    alter_topic_config_policy::INFO,
+    produce_policy::INFO,
+    fetch_policy::INFO,
+    consumer_group_policy::INFO,
+    limit_connection_policy::INFO,
+    limit_commit_offset_policy::INFO,
+    limit_join_group_policy::INFO,
+    producer_rate_limiting_policy::INFO,
     // chaos: faults
+    simulate_broken_brokers::INFO,
+    simulate_latency::INFO,
+    simulate_slow_broker::INFO,
+    simulate_slow_producers_consumers::INFO,
+    simulate_leader_elections_errors::INFO,
 ];

@@ -1,0 +1,261 @@
+//! Test helpers for the plugins: compile a config, drive a filter with real request and answer
+//! bodies at a given time, build and read bodies with the codec's value tree.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use codec::schema::{
+    decode, encode, new_element, Direction, MessageRef, Struct, Value, WalkOptions,
+};
+use serde_json::Value as Json;
+
+use crate::interceptors::plugin::{Decisions, Env, Plugin};
+use crate::interceptors::registry::PluginInfo;
+use crate::metrics::Metrics;
+use crate::pipeline::filter::{Filter, Notes, RequestCtx, ResponseCtx, Verdict};
+use crate::pipeline::inflight::Wake;
+use crate::pipeline::session::Session;
+use crate::proxy::listener::ListenerKind;
+
+/// A session of `principal` from 10.0.0.7.
+pub fn session(principal: Option<&str>) -> Session {
+    let mut s = Session::new(
+        "10.0.0.7:50000".parse().unwrap(),
+        ListenerKind::Port { broker_id: Some(1) },
+    );
+    s.principal = principal.map(str::to_owned);
+    s
+}
+
+/// The plugin `info` compiled from `config` (which must be valid).
+pub fn compile(info: &PluginInfo, config: Json) -> Arc<dyn Plugin> {
+    (info.compile)(&config).unwrap()
+}
+
+/// The error compiling `config` gives.
+pub fn config_error(info: &PluginInfo, config: Json) -> String {
+    match (info.compile)(&config) {
+        Ok(p) => panic!("expected an error, compiled {p:?}"),
+        Err(e) => e,
+    }
+}
+
+/// A connection's filter of `plugin`.
+pub fn filter(plugin: &Arc<dyn Plugin>, new_connection: bool) -> Box<dyn Filter> {
+    plugin.filter(Env {
+        decisions: Decisions::new("test".into(), "TestPlugin", Arc::new(Metrics::new())),
+        new_connection,
+    })
+}
+
+/// What a request hook did.
+#[derive(Debug)]
+pub struct Sent {
+    /// Its verdict.
+    pub verdict: Verdict,
+    /// The body after it.
+    pub body: Vec<u8>,
+    /// What it noted.
+    pub notes: Notes,
+}
+
+/// Runs `f`'s request hook on `body` at `now`.
+pub fn request(
+    f: &mut dyn Filter,
+    session: &Session,
+    api_key: i16,
+    version: i16,
+    body: &[u8],
+    now: Instant,
+) -> Sent {
+    let mut body = body.to_vec();
+    let mut notes = Notes::default();
+    let (mut side, mut token) = (Vec::new(), 0);
+    let mut ctx = RequestCtx::for_test(
+        session, api_key, version, &mut body, &mut notes, now, &mut side, &mut token,
+    );
+    let verdict = f.on_request(&mut ctx);
+    Sent {
+        verdict,
+        body,
+        notes,
+    }
+}
+
+/// Runs `f`'s answer hook on `body` at `now`; the verdict and the body after it.
+pub fn response(
+    f: &mut dyn Filter,
+    session: &Session,
+    api_key: i16,
+    version: i16,
+    body: &[u8],
+    notes: &mut Notes,
+    now: Instant,
+) -> (Verdict, Vec<u8>) {
+    let mut body = body.to_vec();
+    let mut ctx = ResponseCtx {
+        session,
+        api_key,
+        api_version: version,
+        body: &mut body,
+        notes,
+        now,
+    };
+    let verdict = f.on_response(&mut ctx);
+    (verdict, body)
+}
+
+/// When a parked verdict wakes.
+pub fn parked_until(v: &Verdict) -> Option<Instant> {
+    match v {
+        Verdict::Park(Wake::At(t)) => Some(*t),
+        _ => None,
+    }
+}
+
+fn msg(api_key: i16, version: i16, direction: Direction) -> MessageRef {
+    MessageRef {
+        api_key,
+        version,
+        direction,
+    }
+}
+
+fn element(m: MessageRef, path: &[&str]) -> Struct {
+    new_element(m, path).unwrap()
+}
+
+fn string(s: &mut Struct, name: &'static str, text: &str) {
+    s.set(name, Value::String(text.to_owned()));
+}
+
+fn list(items: Vec<Struct>) -> Value {
+    Value::Array(items.into_iter().map(Value::Struct).collect())
+}
+
+/// A Produce request with `acks`, one partition of `record_bytes` bytes per topic.
+pub fn produce(version: i16, acks: i16, topics: &[&str], record_bytes: usize) -> Vec<u8> {
+    let m = msg(0, version, Direction::Request);
+    let mut root = element(m, &[]);
+    assert!(root.set_int("Acks", acks.into()));
+    let data = topics
+        .iter()
+        .map(|name| {
+            let mut t = element(m, &["TopicData"]);
+            string(&mut t, "Name", name);
+            let mut p = element(m, &["TopicData", "PartitionData"]);
+            p.set("Records", Value::Records(vec![0; record_bytes]));
+            t.set("PartitionData", list(vec![p]));
+            t
+        })
+        .collect();
+    root.set("TopicData", list(data));
+    encode(&root, m).unwrap()
+}
+
+/// A Fetch request for partition 0 of `topics`.
+pub fn fetch(version: i16, topics: &[&str]) -> Vec<u8> {
+    let m = msg(1, version, Direction::Request);
+    let mut root = element(m, &[]);
+    let data = topics
+        .iter()
+        .map(|name| {
+            let mut t = element(m, &["Topics"]);
+            string(&mut t, "Topic", name);
+            t.set(
+                "Partitions",
+                list(vec![element(m, &["Topics", "Partitions"])]),
+            );
+            t
+        })
+        .collect();
+    root.set("Topics", list(data));
+    encode(&root, m).unwrap()
+}
+
+/// An OffsetCommit of `group` for partitions 0 and 1 of `topic`.
+pub fn offset_commit(version: i16, group: &str, topic: &str) -> Vec<u8> {
+    let m = msg(8, version, Direction::Request);
+    let mut root = element(m, &[]);
+    string(&mut root, "GroupId", group);
+    let mut t = element(m, &["Topics"]);
+    string(&mut t, "Name", topic);
+    let parts = (0..2)
+        .map(|i| {
+            let mut p = element(m, &["Topics", "Partitions"]);
+            assert!(p.set_int("PartitionIndex", i));
+            p
+        })
+        .collect();
+    t.set("Partitions", list(parts));
+    root.set("Topics", list(vec![t]));
+    encode(&root, m).unwrap()
+}
+
+/// A JoinGroup of `group`.
+pub fn join_group(version: i16, group: &str) -> Vec<u8> {
+    let m = msg(11, version, Direction::Request);
+    let mut root = element(m, &[]);
+    string(&mut root, "GroupId", group);
+    string(&mut root, "ProtocolType", "consumer");
+    encode(&root, m).unwrap()
+}
+
+/// The broker's answer to `api_key` at `version` with every field at its default.
+pub fn empty_answer(api_key: i16, version: i16) -> Vec<u8> {
+    let m = msg(api_key, version, Direction::Response);
+    encode(&element(m, &[]), m).unwrap()
+}
+
+fn read(api_key: i16, version: i16, body: &[u8]) -> Struct {
+    let options = WalkOptions {
+        consumer_protocol: None,
+        coordinator_key_type: None,
+        allow_trailing_bytes: false,
+    };
+    decode(body, msg(api_key, version, Direction::Response), &options)
+        .unwrap()
+        .root
+}
+
+/// The answer's `ThrottleTimeMs`.
+pub fn throttle_ms(api_key: i16, version: i16, body: &[u8]) -> i64 {
+    read(api_key, version, body).int("ThrottleTimeMs").unwrap()
+}
+
+/// The answer's top-level `ErrorCode`.
+pub fn top_error(api_key: i16, version: i16, body: &[u8]) -> Option<i64> {
+    read(api_key, version, body).int("ErrorCode")
+}
+
+/// The error code of every partition of a Produce, Fetch or OffsetCommit answer.
+pub fn partition_errors(api_key: i16, version: i16, body: &[u8]) -> Vec<i64> {
+    let (topics, parts) = match api_key {
+        0 => ("Responses", "PartitionResponses"),
+        1 => ("Responses", "Partitions"),
+        8 => ("Topics", "Partitions"),
+        _ => panic!("no partitions in api {api_key}"),
+    };
+    let root = read(api_key, version, body);
+    root.array(topics)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Value::as_struct)
+        .flat_map(|t| t.array(parts).unwrap_or_default().iter())
+        .filter_map(|p| p.as_struct()?.int("ErrorCode"))
+        .collect()
+}
+
+/// The broker's answer to `api_key` at `version` with `ThrottleTimeMs` set to `ms`.
+pub fn answer_with_throttle(api_key: i16, version: i16, ms: i32) -> Vec<u8> {
+    let m = msg(api_key, version, Direction::Response);
+    let mut root = element(m, &[]);
+    assert!(root.set_int("ThrottleTimeMs", ms.into()));
+    encode(&root, m).unwrap()
+}
+
+/// A request of `api_key` at `version` with every field at its default.
+pub fn empty_request(api_key: i16, version: i16) -> Vec<u8> {
+    let m = msg(api_key, version, Direction::Request);
+    encode(&element(m, &[]), m).unwrap()
+}
