@@ -266,3 +266,90 @@ def test_read_only_topic_refuses_config_changes_and_deletes(gw, broker):
         assert ro in AdminClient({"bootstrap.servers": broker.bootstrap}).list_topics(timeout=10).topics
     finally:
         remove(gw, name, scope)
+
+
+def produce_timed(bootstrap, topic, conf, n, size, seconds_cap=60):
+    """Produce n records of `size` bytes with an idempotent producer; (seconds, errors)."""
+    from confluent_kafka import Producer
+
+    errors = []
+    p = Producer(dict(conf, **{"bootstrap.servers": bootstrap, "enable.idempotence": True,
+                               "linger.ms": 5, "batch.size": 16384}))
+    start = time.time()
+    for i in range(n):
+        while True:
+            try:
+                p.produce(topic, key=str(i).encode(), value=b"x" * size,
+                          on_delivery=lambda e, m: e and errors.append(e.code()))
+                break
+            except BufferError:
+                p.poll(0.05)
+        p.poll(0)
+    left = p.flush(seconds_cap)
+    return time.time() - start, errors, left
+
+
+def end_offset(broker, topic):
+    from confluent_kafka import TopicPartition
+
+    c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": f"probe-{uuid.uuid4().hex[:6]}"})
+    try:
+        return c.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)[1]
+    finally:
+        c.close()
+
+
+def test_producer_rate_limit_slows_one_principal_and_loses_nothing(gw, broker):
+    suffix, user, conf = passthrough_user(gw, "rate")
+    _, other, other_conf = passthrough_user(gw, "free")
+    topic = f"rate-{suffix}"
+    create_physical(broker, topic)
+    name, scope = f"rate-{suffix}", {"username": user}
+    rate = 100_000
+    deploy(gw, name, "safeguard.ProducerRateLimitingPolicyPlugin", {"maximumBytesPerSecond": rate},
+           scope=scope)
+    try:
+        n, size = 2000, 1000  # ~2 MB: 20 s at the limit
+        seconds, errors, left = produce_timed(gw.bootstrap, topic, conf, n, size)
+        assert (errors, left) == ([], 0)
+        achieved = n * size / seconds
+        # within 20% of the limit (request overhead counts towards it, so not above 1.2x)
+        assert 0.8 * rate <= achieved <= 1.2 * rate, f"{achieved:.0f} B/s for a limit of {rate}"
+        assert end_offset(broker, topic) == n
+        # another principal is not slowed
+        seconds, errors, left = produce_timed(gw.bootstrap, topic, other_conf, n, size)
+        assert (errors, left) == ([], 0)
+        assert n * size / seconds > 3 * rate, f"{n * size / seconds:.0f} B/s: the other principal was slowed"
+    finally:
+        remove(gw, name, scope)
+
+
+def test_broken_brokers_at_30_percent_lose_and_duplicate_nothing(gw, broker):
+    suffix, user, conf = passthrough_user(gw, "chaos")
+    topic = f"chaos-{suffix}"
+    create_physical(broker, topic)
+    name, scope = f"chaos-{suffix}", {"username": user}
+    deploy(gw, name, "chaos.SimulateBrokenBrokersPlugin",
+           {"rateInPercent": 30, "errorMap": {"PRODUCE": "NOT_LEADER_OR_FOLLOWER"}}, scope=scope)
+    try:
+        n = 500
+        _, errors, left = produce_timed(gw.bootstrap, topic, dict(conf, **{"batch.num.messages": 20}), n, 100)
+        assert (errors, left) == ([], 0)
+        c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": f"read-{suffix}",
+                      "auto.offset.reset": "earliest"})
+        keys = []
+        try:
+            c.subscribe([topic])
+            deadline = time.time() + 30
+            while len(keys) < n and time.time() < deadline:
+                m = c.poll(0.5)
+                if m is not None and not m.error():
+                    keys.append(int(m.key()))
+        finally:
+            c.close()
+        assert sorted(keys) == list(range(n)), "records lost or duplicated"
+        assert keys == sorted(keys), "records out of order"
+        status, text = sh.admin_call(gw.http_port, "GET", "/metrics")
+        assert status == 200
+    finally:
+        remove(gw, name, scope)
