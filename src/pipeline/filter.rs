@@ -22,6 +22,7 @@ use std::time::Instant;
 
 use super::inflight::Wake;
 use super::session::Session;
+use crate::acl::enforce::TopicNames;
 
 /// How deep a filter looks at one (api key, version).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -112,6 +113,9 @@ pub struct RequestCtx<'a> {
     pub notes: &'a mut Notes,
     /// Now, as the worker saw it.
     pub now: Instant,
+    /// The names of topics the request gives by id only, as the connection's clients know them
+    /// (learnt from answers, or looked up before the request came here).
+    pub topic_names: &'a dyn TopicNames,
     /// Set to replace the `client.id` of the request's header (e.g. a naming convention's
     /// override); the broker sees the new one.
     pub new_client_id: &'a mut Option<String>,
@@ -120,34 +124,6 @@ pub struct RequestCtx<'a> {
 }
 
 impl RequestCtx<'_> {
-    /// Runs `f` on a context of a request of `session` (for tests of filters outside the
-    /// pipeline); side requests it sends are dropped.
-    #[cfg(test)]
-    pub fn for_tests<R>(
-        session: &Session,
-        api_key: i16,
-        api_version: i16,
-        body: &mut Vec<u8>,
-        notes: &mut Notes,
-        f: impl FnOnce(&mut RequestCtx<'_>) -> R,
-    ) -> R {
-        let mut side = Vec::new();
-        let mut next_token = 0;
-        let mut new_client_id = None;
-        let mut ctx = RequestCtx {
-            session,
-            api_key,
-            api_version,
-            body,
-            notes,
-            now: Instant::now(),
-            new_client_id: &mut new_client_id,
-            side: &mut side,
-            next_token: &mut next_token,
-        };
-        f(&mut ctx)
-    }
-
     /// Send a request of kgate's own to the broker before this one; its answer comes to
     /// [`Filter::on_side_answer`] with the returned token. Park on `Wake::Event(token)` to wait.
     pub fn side_request(&mut self, api_key: i16, api_version: i16, body: Vec<u8>) -> u64 {
@@ -164,31 +140,34 @@ impl RequestCtx<'_> {
 }
 
 #[cfg(test)]
-impl<'a> RequestCtx<'a> {
-    /// A request context for tests outside the pipeline: side requests go to `side`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn for_test(
-        session: &'a Session,
+impl RequestCtx<'_> {
+    /// Runs `f` on a context of a request of `session` at `now`, for tests of filters outside
+    /// the pipeline; side requests and a changed client id are dropped.
+    pub fn for_tests<R>(
+        session: &Session,
         api_key: i16,
         api_version: i16,
-        body: &'a mut Vec<u8>,
-        notes: &'a mut Notes,
+        body: &mut Vec<u8>,
+        notes: &mut Notes,
         now: Instant,
-        side: &'a mut Vec<SideRequest>,
-        next_token: &'a mut u64,
-    ) -> RequestCtx<'a> {
-        RequestCtx {
+        f: impl FnOnce(&mut RequestCtx<'_>) -> R,
+    ) -> R {
+        let mut side = Vec::new();
+        let mut next_token = 0;
+        let mut new_client_id = None;
+        let mut ctx = RequestCtx {
             session,
             api_key,
             api_version,
             body,
             notes,
             now,
-            // Tests that look at a changed client id use `for_tests`.
-            new_client_id: Box::leak(Box::new(None)),
-            side,
-            next_token,
-        }
+            topic_names: &crate::acl::enforce::NoTopicNames,
+            new_client_id: &mut new_client_id,
+            side: &mut side,
+            next_token: &mut next_token,
+        };
+        f(&mut ctx)
     }
 }
 

@@ -123,6 +123,8 @@ pub struct Pipeline {
     seen_client_id: bool,
     /// The state generation the tenancy filters were built for; `None` until placed.
     chain_generation: Option<u64>,
+    /// Names of topic ids for the filters (the tenant's view of kgate's id map).
+    topic_names: Arc<dyn crate::acl::enforce::TopicNames>,
     /// How many filters at the front of the chain are tenancy's (rebuilt on state changes).
     managed_filters: usize,
 }
@@ -145,6 +147,7 @@ impl Pipeline {
             next_token: 0,
             seen_client_id: false,
             chain_generation: None,
+            topic_names: Arc::new(crate::acl::enforce::NoTopicNames),
             managed_filters: 0,
         }
     }
@@ -318,6 +321,7 @@ impl Pipeline {
                     body: &mut request.body,
                     notes: &mut notes,
                     now,
+                    topic_names: &*self.topic_names,
                     new_client_id: &mut new_client_id,
                     side: &mut side,
                     next_token: &mut self.next_token,

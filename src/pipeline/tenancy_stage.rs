@@ -44,7 +44,13 @@ impl Pipeline {
         self.filters.drain(..self.managed_filters);
         let mut chain: Vec<Box<dyn Filter>> = Vec::new();
         let mut tenant_filter = None;
+        let policies = interceptors
+            .as_ref()
+            .map(|i| i.chain(&self.session, new_connection))
+            .unwrap_or_default();
         if let Some(tenancy) = &tenancy {
+            self.topic_names =
+                crate::vcluster::acl_policy::topic_names(tenancy, &self.session.vcluster);
             let (acl, checks_everything) =
                 crate::vcluster::acl_policy::enforcer_for(tenancy, &self.session);
             let Some((_, tenant)) = tenancy.tenant(&self.session.vcluster) else {
@@ -53,9 +59,9 @@ impl Pipeline {
                     self.session.vcluster
                 )));
             };
-            // Both the tenant's names and the ACLs place a topic id by its name: ids kgate has
-            // not seen are looked up first.
-            if checks_everything || !tenant.is_passthrough() {
+            // The tenant's names, the ACLs and the interceptors place a topic id by its name: ids
+            // kgate has not seen are looked up first.
+            if checks_everything || !tenant.is_passthrough() || !policies.is_empty() {
                 chain.push(Box::new(IdLookup::new(Arc::clone(tenancy))));
             }
             chain.push(acl);
@@ -66,9 +72,7 @@ impl Pipeline {
         }
         // Interceptors see the names the tenant's clients use: after the ACLs, before the
         // tenant's prefix is added (and, on the way back, after it is taken off).
-        if let Some(interceptors) = &interceptors {
-            chain.extend(interceptors.chain(&self.session, new_connection));
-        }
+        chain.extend(policies);
         if let Some(filter) = tenant_filter {
             chain.push(Box::new(filter));
         }

@@ -124,6 +124,14 @@ fn as_principal(user: &str) -> String {
     }
 }
 
+/// The names of topic ids as clients of `vcluster` know them.
+pub fn topic_names(tenancy: &Arc<Tenancy>, vcluster: &str) -> Arc<dyn TopicNames> {
+    Arc::new(IdNames {
+        tenancy: Arc::clone(tenancy),
+        vcluster: vcluster.to_owned(),
+    })
+}
+
 /// Topic ids named from the shared map, as the connection's tenant knows them: ACLs name
 /// topics before prefixes and aliases, and a topic outside the tenant has no name for it.
 #[derive(Debug)]

@@ -71,13 +71,14 @@ pub fn names_topics(api_key: i16, version: i16) -> bool {
     shape_of(api_key, version).is_some()
 }
 
-/// The topics of a request: `judge` sees each topic's name (config resources: topics only;
-/// topics given by id only are not judged) and returns the error code and message of a
-/// refusal.
+/// The topics of a request: `judge` sees each topic's name (config resources: topics only; a
+/// topic given by id by the name `names` knows for it, else it is not judged) and returns the
+/// error code and message of a refusal.
 pub fn refuse_topics(
     api_key: i16,
     version: i16,
     body: &mut Vec<u8>,
+    names: &dyn super::TopicNames,
     judge: &mut dyn FnMut(&str) -> Option<(i16, String)>,
 ) -> Result<Split, String> {
     let Some(shape) = shape_of(api_key, version) else {
@@ -97,7 +98,11 @@ pub fn refuse_topics(
             continue;
         }
         let target = shape.target(&v);
-        match target.name.as_deref().and_then(&mut *judge) {
+        let name = target
+            .name
+            .clone()
+            .or_else(|| target.id.and_then(|id| names.name_of(id)));
+        match name.as_deref().and_then(&mut *judge) {
             None => kept.push(v),
             Some((code, message)) => {
                 let denial = Denial::new(code, message);

@@ -1,5 +1,6 @@
 use super::*;
 use crate::acl::enforce::tree::{self, Put};
+use crate::acl::enforce::NoTopicNames;
 
 fn create_topics(version: i16, names: &[&str]) -> Vec<u8> {
     let m = Msg {
@@ -49,7 +50,8 @@ fn refuse_b(name: &str) -> Option<(i16, String)> {
 fn a_refused_topic_leaves_the_request_and_comes_back_in_the_answer() {
     for version in [2, 5, 7] {
         let mut body = create_topics(version, &["a", "b"]);
-        let Split::Forward(refused) = refuse_topics(19, version, &mut body, &mut refuse_b).unwrap()
+        let Split::Forward(refused) =
+            refuse_topics(19, version, &mut body, &NoTopicNames, &mut refuse_b).unwrap()
         else {
             panic!("expected a split");
         };
@@ -78,12 +80,14 @@ fn nothing_refused_leaves_the_body_alone_and_all_refused_is_answered() {
     let mut body = create_topics(7, &["a"]);
     let before = body.clone();
     assert!(matches!(
-        refuse_topics(19, 7, &mut body, &mut refuse_b).unwrap(),
+        refuse_topics(19, 7, &mut body, &NoTopicNames, &mut refuse_b).unwrap(),
         Split::Unchanged
     ));
     assert_eq!(body, before);
     let mut body = create_topics(7, &["b"]);
-    let Split::Answer(answer) = refuse_topics(19, 7, &mut body, &mut refuse_b).unwrap() else {
+    let Split::Answer(answer) =
+        refuse_topics(19, 7, &mut body, &NoTopicNames, &mut refuse_b).unwrap()
+    else {
         panic!("expected a local answer");
     };
     assert_eq!(answer_names(7, &answer), vec![("b".to_owned(), 44)]);
@@ -108,4 +112,48 @@ fn whole_refusals_fill_every_topic_or_the_top_level_error() {
     let answer = refuse_whole(11, 5, &join, 44, "policy").unwrap();
     let resp = tree::read(&answer, m.resp()).unwrap();
     assert_eq!(resp.root.int("ErrorCode"), Some(44));
+}
+
+#[derive(Debug)]
+struct OneId;
+
+impl crate::acl::enforce::TopicNames for OneId {
+    fn name_of(&self, id: [u8; 16]) -> Option<String> {
+        (id == [7; 16]).then(|| "b".to_owned())
+    }
+}
+
+#[test]
+fn a_topic_given_by_id_is_judged_by_the_name_known_for_it() {
+    let m = Msg {
+        api_key: 20,
+        version: 6,
+    };
+    let mut root = tree::empty(m.req()).unwrap();
+    let mut topics = Vec::new();
+    for id in [[7u8; 16], [8u8; 16]] {
+        let mut t = tree::element(m.req(), &["Topics"]).unwrap();
+        tree::put(&mut t, m.req(), &["Topics"], "Name", Put::OptStr(None));
+        tree::put(&mut t, m.req(), &["Topics"], "TopicId", Put::Id(id));
+        topics.push(t);
+    }
+    tree::append(&mut root, "Topics", topics);
+    let mut body = tree::write(&root, &[], m.req()).unwrap();
+    let Split::Forward(refused) = refuse_topics(20, 6, &mut body, &OneId, &mut refuse_b).unwrap()
+    else {
+        panic!("the id named b is refused, the other goes on");
+    };
+    let kept = tree::read(&body, m.req()).unwrap();
+    let left = kept.root.array("Topics").unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].as_struct().unwrap().uuid("TopicId"), Some([8; 16]));
+    let mut answer = tree::write(&tree::empty(m.resp()).unwrap(), &[], m.resp()).unwrap();
+    refused.merge(&mut answer).unwrap();
+    let resp = tree::read(&answer, m.resp()).unwrap();
+    let entry = resp.root.array("Responses").unwrap()[0]
+        .as_struct()
+        .unwrap()
+        .clone();
+    assert_eq!(entry.uuid("TopicId"), Some([7; 16]));
+    assert_eq!(entry.int("ErrorCode"), Some(44));
 }

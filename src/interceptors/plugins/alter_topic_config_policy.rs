@@ -4,15 +4,15 @@
 //! set (IncrementalAlterConfigs: SET operations only). BLOCK refuses that resource with
 //! POLICY_VIOLATION (the others go on), INFO logs, OVERRIDE rewrites the value.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use codec::schema::Value;
+use codec::schema::{Struct, Value};
 use serde_json::Value as Json;
 
-use super::common::{decode_request, encode_request, failed, Findings, TopicGate};
-use super::topic_config_rules::{ConfigField, Kind, Rule};
-use crate::interceptors::plugin::{policy_message, Action, Env, Plugin, POLICY_VIOLATION};
+use super::common::{Findings, TopicGate};
+use super::per_topic_policy::judge_each_topic;
+use super::topic_config_rules::{judge_config, ConfigField, Kind, Rule};
+use crate::interceptors::plugin::{Action, Env, Plugin};
 use crate::interceptors::registry::PluginInfo;
 use crate::interceptors::settings::{Pattern, Settings};
 use crate::pipeline::filter::{Filter, Notes, RequestCtx, ResponseCtx, Verdict, Want};
@@ -128,11 +128,15 @@ impl Policy {
     fn judge(&self, topic: &str, configs: &mut [Value], found: &mut Findings) -> bool {
         let mut changed = false;
         for config in configs.iter_mut().filter_map(Value::as_struct_mut) {
-            let Some(key) = config.str("Name").map(str::to_owned) else {
+            let Some(key) = config.str("Name") else {
                 continue;
             };
             let operation = config.int("ConfigOperation").unwrap_or(SET);
-            if let Some(b) = self.blacklist.as_ref().filter(|b| b.names.contains(&key)) {
+            if let Some(b) = self
+                .blacklist
+                .as_ref()
+                .filter(|b| b.names.iter().any(|n| n == key))
+            {
                 found.add(
                     b.action,
                     format!(
@@ -140,25 +144,8 @@ impl Policy {
                     ),
                 );
             }
-            if operation != SET {
-                continue;
-            }
-            let Some(value) = config.str("Value").map(str::to_owned) else {
-                continue;
-            };
-            for (_, rule) in self.configs.iter().filter(|(k, _)| *k == key) {
-                let Some(broken) = rule.check(&value, true) else {
-                    continue;
-                };
-                let mut sentence = format!("{key} is '{value}', {}", broken.why);
-                if broken.action == Action::Override {
-                    if let Some(to) = broken.replacement {
-                        sentence.push_str(&format!(", overridden to '{to}'"));
-                        config.set("Value", Value::String(to));
-                        changed = true;
-                    }
-                }
-                found.add(broken.action, sentence);
+            if operation == SET {
+                changed |= judge_config(&self.configs, config, "", true, found);
             }
         }
         changed
@@ -179,50 +166,19 @@ impl Filter for AlterFilter {
     }
 
     fn on_request(&mut self, ctx: &mut RequestCtx<'_>) -> Verdict {
+        let policy = &self.policy;
+        let topic = |resource: &Struct| {
+            let name = resource.str("ResourceName")?;
+            (resource.int("ResourceType") == Some(TOPIC) && policy.topic.matches(name))
+                .then(|| name.to_owned())
+        };
+        let judge = |name: &str, resource: &mut Struct, found: &mut Findings| {
+            resource
+                .array_mut("Configs")
+                .is_some_and(|configs| policy.judge(name, configs, found))
+        };
         let decisions = &self.env.decisions;
-        let mut tree = match decode_request(ctx) {
-            Ok(t) => t,
-            Err(e) => return failed(ctx, decisions, &e),
-        };
-        let mut changed = false;
-        let mut refused: HashMap<String, String> = HashMap::new();
-        let resources = tree.root.array_mut("Resources").map(Vec::as_mut_slice);
-        for resource in resources.unwrap_or_default().iter_mut() {
-            let Some(resource) = resource.as_struct_mut() else {
-                continue;
-            };
-            if resource.int("ResourceType") != Some(TOPIC) {
-                continue;
-            }
-            let Some(name) = resource.str("ResourceName").map(str::to_owned) else {
-                continue;
-            };
-            if !self.policy.topic.matches(&name) {
-                continue;
-            }
-            let mut found = Findings::default();
-            if let Some(configs) = resource.array_mut("Configs") {
-                changed |= self.policy.judge(&name, configs, &mut found);
-            }
-            found.record(ctx.session, decisions, Some(&name));
-            if !found.block.is_empty() {
-                refused.insert(name, policy_message(&found.block));
-            }
-        }
-        if changed {
-            if let Err(e) = encode_request(ctx, &tree) {
-                return failed(ctx, decisions, &e);
-            }
-        }
-        if refused.is_empty() {
-            return Verdict::Pass;
-        }
-        let mut judge = |name: &str| {
-            refused
-                .get(name)
-                .map(|message| (POLICY_VIOLATION, message.clone()))
-        };
-        self.gate.refuse_topics(ctx, decisions, &mut judge)
+        judge_each_topic(ctx, decisions, &self.gate, "Resources", topic, judge)
     }
 
     fn wants_answer(&self, _api_key: i16, _api_version: i16, notes: &Notes) -> bool {

@@ -3,7 +3,7 @@ use serde_json::json;
 
 use super::INFO;
 use crate::interceptors::plugins::test_support::{
-    answer, arr, assert_unchanged, config_error, dec, elem, filter, items, request, run, s,
+    answer, arr, assert_unchanged, config_error, dec, elem, items, new_filter, request_tree, run, s,
 };
 use crate::pipeline::filter::Verdict;
 
@@ -42,13 +42,13 @@ fn alter(api: i16, v: i16, resources: &[Resource<'_>]) -> Struct {
             )
         })
         .collect();
-    request(api, v, vec![("Resources", arr(resources))])
+    request_tree(api, v, vec![("Resources", arr(resources))])
 }
 
 #[test]
 fn blocks_with_the_reference_message_at_both_apis() {
     for (api, v) in [(33, 0), (33, 2), (44, 0), (44, 1)] {
-        let mut f = filter(&INFO, json!({"retentionMs": {"min": 10, "max": 100}}));
+        let mut f = new_filter(&INFO, json!({"retentionMs": {"min": 10, "max": 100}}));
         let req = alter(api, v, &[(2, "cars", &[("retention.ms", "1", 0)])]);
         let out = run(f.as_mut(), api, v, &req);
         let answer = answer(&out, api, v);
@@ -67,7 +67,7 @@ fn blocks_with_the_reference_message_at_both_apis() {
 
 #[test]
 fn only_matching_topic_resources_are_judged() {
-    let mut f = filter(
+    let mut f = new_filter(
         &INFO,
         json!({"topic": "cars.*", "retentionMs": {"min": 10}}),
     );
@@ -98,7 +98,7 @@ fn passes_values_in_range_deletes_and_info() {
         "segmentMs": {"min": 10, "action": "INFO"}
     });
     for (api, v) in [(33, 1), (44, 1)] {
-        let mut f = filter(&INFO, config.clone());
+        let mut f = new_filter(&INFO, config.clone());
         let req = alter(
             api,
             v,
@@ -106,14 +106,14 @@ fn passes_values_in_range_deletes_and_info() {
         );
         assert_unchanged(&run(f.as_mut(), api, v, &req), api, v, &req);
     }
-    let mut f = filter(&INFO, config);
+    let mut f = new_filter(&INFO, config);
     let req = alter(44, 0, &[(2, "t", &[("retention.ms", "1", 1)])]);
     assert_unchanged(&run(f.as_mut(), 44, 0, &req), 44, 0, &req);
 }
 
 #[test]
 fn blacklisted_configs_cannot_be_set_or_deleted() {
-    let mut f = filter(&INFO, json!({"blacklist": {"values": ["retention.ms"]}}));
+    let mut f = new_filter(&INFO, json!({"blacklist": {"values": ["retention.ms"]}}));
     for op in [0, 1] {
         let req = alter(44, 1, &[(2, "t", &[("retention.ms", "5", op)])]);
         let out = run(f.as_mut(), 44, 1, &req);
@@ -128,7 +128,7 @@ fn blacklisted_configs_cannot_be_set_or_deleted() {
 
 #[test]
 fn override_rewrites_values() {
-    let mut f = filter(
+    let mut f = new_filter(
         &INFO,
         json!({
             "flushMs": {"min": 10, "max": 100, "action": "OVERRIDE", "overrideValue": 20},

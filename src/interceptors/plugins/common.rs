@@ -48,7 +48,13 @@ impl TopicGate {
         decisions: &Decisions,
         judge: &mut dyn FnMut(&str) -> Option<(i16, String)>,
     ) -> Verdict {
-        match refusal::refuse_topics(ctx.api_key, ctx.api_version, ctx.body, judge) {
+        match refusal::refuse_topics(
+            ctx.api_key,
+            ctx.api_version,
+            ctx.body,
+            ctx.topic_names,
+            judge,
+        ) {
             Ok(Split::Unchanged) => Verdict::Pass,
             Ok(Split::Answer(body)) => Verdict::Answer(body),
             Ok(Split::Forward(refused)) => {
@@ -185,10 +191,27 @@ pub fn encode_request(ctx: &mut RequestCtx<'_>, tree: &Decoded) -> Result<(), St
     Ok(())
 }
 
-/// Whether a topic pattern applies to a topic given by id only (Produce and Fetch v13+): only
-/// when it is `.*`, which matches every name.
+/// Whether a topic pattern applies to a topic given by an id whose name is unknown (a topic
+/// deleted meanwhile, or one outside the client's virtual cluster): only when it is `.*`, which
+/// matches every name.
 pub fn applies_to_unnamed(topic: &Pattern) -> bool {
     topic.as_str() == ".*"
+}
+
+/// The topic an element of a Produce or Fetch list names: its `name_field`, or the name of its
+/// `TopicId` (v13+, where the name is empty).
+pub fn element_topic(
+    element: &codec::schema::Struct,
+    name_field: &str,
+    names: &dyn crate::acl::enforce::TopicNames,
+) -> Option<String> {
+    match element.str(name_field).filter(|n| !n.is_empty()) {
+        Some(name) => Some(name.to_owned()),
+        None => element
+            .uuid("TopicId")
+            .filter(|id| *id != [0; 16])
+            .and_then(|id| names.name_of(id)),
+    }
 }
 
 /// The violations one subject (a topic, a request) was found with, by action.

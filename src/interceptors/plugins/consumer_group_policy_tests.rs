@@ -3,14 +3,14 @@ use serde_json::json;
 
 use super::INFO;
 use crate::interceptors::plugins::test_support::{
-    answer, assert_unchanged, config_error, dec, filter, request, run, s,
+    answer, assert_unchanged, config_error, dec, new_filter, request_tree, run, s,
 };
 use crate::pipeline::filter::{Verdict, Want};
 
 const API: i16 = 11;
 
 fn join(v: i16, group: &str, member: &str, rebalance: i32) -> Struct {
-    let mut r = request(
+    let mut r = request_tree(
         API,
         v,
         vec![
@@ -29,7 +29,7 @@ fn join(v: i16, group: &str, member: &str, rebalance: i32) -> Struct {
 #[test]
 fn blocks_a_bad_group_id_with_the_reference_message() {
     for v in [0, 5, 9] {
-        let mut f = filter(
+        let mut f = new_filter(
             &INFO,
             json!({"groupId": {"value": "group.*", "action": "BLOCK"}}),
         );
@@ -46,19 +46,19 @@ fn passes_good_groups_empty_member_ids_and_info() {
         "sessionTimeoutMs": {"max": 60000, "action": "INFO"}
     });
     for v in [1, 6] {
-        let mut f = filter(&INFO, config.clone());
+        let mut f = new_filter(&INFO, config.clone());
         let req = join(v, "group-a", "", 300000);
         assert_unchanged(&run(f.as_mut(), API, v, &req), API, v, &req);
         let req = join(v, "group-a", "member-1", 300000);
         assert_unchanged(&run(f.as_mut(), API, v, &req), API, v, &req);
     }
-    let mut f = filter(
+    let mut f = new_filter(
         &INFO,
         json!({"sessionTimeoutMs": {"max": 100, "action": "INFO"}}),
     );
     let req = join(4, "g", "", 1000);
     assert_unchanged(&run(f.as_mut(), API, 4, &req), API, 4, &req);
-    let mut f = filter(&INFO, json!({"memberId": {"value": "member.*"}}));
+    let mut f = new_filter(&INFO, json!({"memberId": {"value": "member.*"}}));
     let out = run(f.as_mut(), API, 4, &join(4, "g", "consumer-1-abc", 1000));
     assert_eq!(answer(&out, API, 4).int("ErrorCode"), Some(44));
 }
@@ -69,7 +69,7 @@ fn override_rewrites_the_rebalance_timeout() {
         "rebalanceTimeoutMs": {"min": 30000, "action": "OVERRIDE", "overrideValue": 40000}
     });
     for v in [2, 7] {
-        let mut f = filter(&INFO, config.clone());
+        let mut f = new_filter(&INFO, config.clone());
         let out = run(f.as_mut(), API, v, &join(v, "g", "", 1000));
         assert!(matches!(out.verdict, Verdict::Pass));
         let sent = dec(API, v, Direction::Request, &out.body);
@@ -79,10 +79,10 @@ fn override_rewrites_the_rebalance_timeout() {
 
 #[test]
 fn other_group_apis_are_checked_by_group_id_when_blocking() {
-    let mut f = filter(&INFO, json!({"groupId": {"value": "group.*"}}));
+    let mut f = new_filter(&INFO, json!({"groupId": {"value": "group.*"}}));
     assert_eq!(f.wants(12, 4), Want::Message);
     for v in [0, 4] {
-        let hb = request(
+        let hb = request_tree(
             12,
             v,
             vec![
@@ -93,10 +93,10 @@ fn other_group_apis_are_checked_by_group_id_when_blocking() {
         );
         let out = run(f.as_mut(), 12, v, &hb);
         assert_eq!(answer(&out, 12, v).int("ErrorCode"), Some(44));
-        let hb = request(12, v, vec![("GroupId", s("group-1")), ("MemberId", s("m"))]);
+        let hb = request_tree(12, v, vec![("GroupId", s("group-1")), ("MemberId", s("m"))]);
         assert_unchanged(&run(f.as_mut(), 12, v, &hb), 12, v, &hb);
     }
-    let f = filter(
+    let f = new_filter(
         &INFO,
         json!({"groupId": {"value": "group.*", "action": "INFO"}}),
     );

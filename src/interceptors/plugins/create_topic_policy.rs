@@ -5,15 +5,15 @@
 //! replication factor of -1 (the broker's default) and a config the request does not set are
 //! not judged. `validateOnly` requests are judged alike.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use codec::schema::{Struct, Value};
 use serde_json::Value as Json;
 
-use super::common::{decode_request, encode_request, failed, Findings, TopicGate};
-use super::topic_config_rules::{ConfigField, Kind, Rule};
-use crate::interceptors::plugin::{policy_message, Action, Env, Plugin, POLICY_VIOLATION};
+use super::common::{Findings, TopicGate};
+use super::per_topic_policy::judge_each_topic;
+use super::topic_config_rules::{judge_config, ConfigField, Kind, Rule};
+use crate::interceptors::plugin::{Action, Env, Plugin};
 use crate::interceptors::registry::PluginInfo;
 use crate::interceptors::rules::{PatternRule, Range};
 use crate::interceptors::settings::{Pattern, Settings};
@@ -184,28 +184,9 @@ impl Policy {
         let Some(configs) = topic.array_mut("Configs") else {
             return changed;
         };
+        let subject = format!("Topic '{name}' with ");
         for config in configs.iter_mut().filter_map(Value::as_struct_mut) {
-            let Some(key) = config.str("Name").map(str::to_owned) else {
-                continue;
-            };
-            let Some(value) = config.str("Value").map(str::to_owned) else {
-                continue;
-            };
-            for (_, rule) in self.configs.iter().filter(|(k, _)| *k == key) {
-                let Some(broken) = rule.check(&value, false) else {
-                    continue;
-                };
-                let mut sentence =
-                    format!("Topic '{name}' with {key} is '{value}', {}", broken.why);
-                if broken.action == Action::Override {
-                    if let Some(to) = broken.replacement {
-                        sentence.push_str(&format!(", overridden to '{to}'"));
-                        config.set("Value", Value::String(to));
-                        changed = true;
-                    }
-                }
-                found.add(broken.action, sentence);
-            }
+            changed |= judge_config(&self.configs, config, &subject, false, found);
         }
         changed
     }
@@ -225,45 +206,15 @@ impl Filter for CreateTopicFilter {
     }
 
     fn on_request(&mut self, ctx: &mut RequestCtx<'_>) -> Verdict {
+        let policy = &self.policy;
+        let topic = |topic: &Struct| {
+            let name = topic.str("Name")?;
+            policy.topic.matches(name).then(|| name.to_owned())
+        };
+        let judge =
+            |name: &str, topic: &mut Struct, found: &mut Findings| policy.judge(name, topic, found);
         let decisions = &self.env.decisions;
-        let mut tree = match decode_request(ctx) {
-            Ok(t) => t,
-            Err(e) => return failed(ctx, decisions, &e),
-        };
-        let mut changed = false;
-        let mut refused: HashMap<String, String> = HashMap::new();
-        let topics = tree.root.array_mut("Topics").map(Vec::as_mut_slice);
-        for topic in topics.unwrap_or_default().iter_mut() {
-            let Some(topic) = topic.as_struct_mut() else {
-                continue;
-            };
-            let Some(name) = topic.str("Name").map(str::to_owned) else {
-                continue;
-            };
-            if !self.policy.topic.matches(&name) {
-                continue;
-            }
-            let mut found = Findings::default();
-            changed |= self.policy.judge(&name, topic, &mut found);
-            found.record(ctx.session, decisions, Some(&name));
-            if !found.block.is_empty() {
-                refused.insert(name, policy_message(&found.block));
-            }
-        }
-        if changed {
-            if let Err(e) = encode_request(ctx, &tree) {
-                return failed(ctx, decisions, &e);
-            }
-        }
-        if refused.is_empty() {
-            return Verdict::Pass;
-        }
-        let mut judge = |name: &str| {
-            refused
-                .get(name)
-                .map(|message| (POLICY_VIOLATION, message.clone()))
-        };
-        self.gate.refuse_topics(ctx, decisions, &mut judge)
+        judge_each_topic(ctx, decisions, &self.gate, "Topics", topic, judge)
     }
 
     fn wants_answer(&self, _api_key: i16, _api_version: i16, notes: &Notes) -> bool {

@@ -3,7 +3,7 @@ use serde_json::json;
 
 use super::INFO;
 use crate::interceptors::plugins::test_support::{
-    answer, arr, assert_unchanged, config_error, dec, elem, filter, items, request, run, s,
+    answer, arr, assert_unchanged, config_error, dec, elem, items, new_filter, request_tree, run, s,
 };
 use crate::pipeline::filter::Verdict;
 
@@ -35,7 +35,7 @@ fn topic(v: i16, name: &str, partitions: i32, rf: i16, configs: &[(&str, &str)])
 }
 
 fn create(v: i16, topics: Vec<Struct>) -> Struct {
-    request(
+    request_tree(
         API,
         v,
         vec![("Topics", arr(topics)), ("timeoutMs", Value::Int32(5000))],
@@ -58,7 +58,7 @@ fn blocks_a_topic_with_the_reference_message() {
         "replicationFactor": {"min": 2}
     });
     for v in [2, 5, 7] {
-        let mut f = filter(&INFO, config.clone());
+        let mut f = new_filter(&INFO, config.clone());
         let req = create(v, vec![topic(v, "roads", 100, 1, &[])]);
         let out = run(f.as_mut(), API, v, &req);
         let answer = answer(&out, API, v);
@@ -78,7 +78,7 @@ fn blocks_a_topic_with_the_reference_message() {
 
 #[test]
 fn refuses_only_the_breaking_topic_and_merges_its_error() {
-    let mut f = filter(
+    let mut f = new_filter(
         &INFO,
         json!({"topic": "orders-.*", "retentionMs": {"min": 10}}),
     );
@@ -110,7 +110,7 @@ fn passes_what_is_in_range_other_topics_and_broker_defaults() {
         "cleanupPolicy": {"values": ["delete", "compact"]}
     });
     for v in [2, 6] {
-        let mut f = filter(&INFO, config.clone());
+        let mut f = new_filter(&INFO, config.clone());
         let req = create(
             v,
             vec![
@@ -130,7 +130,7 @@ fn passes_what_is_in_range_other_topics_and_broker_defaults() {
 
 #[test]
 fn info_logs_and_passes_unchanged() {
-    let mut f = filter(
+    let mut f = new_filter(
         &INFO,
         json!({"segmentMs": {"min": 10, "max": 100, "action": "INFO"}}),
     );
@@ -147,7 +147,7 @@ fn override_rewrites_partitions_replication_and_configs() {
         "retentionMs": {"max": 100, "action": "OVERRIDE", "overrideValue": 50}
     });
     for v in [3, 5] {
-        let mut f = filter(&INFO, config.clone());
+        let mut f = new_filter(&INFO, config.clone());
         let configs = [
             ("cleanup.policy", "compact"),
             ("unclean.leader.election.enable", "true"),
@@ -168,7 +168,7 @@ fn override_rewrites_partitions_replication_and_configs() {
 
 #[test]
 fn naming_convention_and_enumerations() {
-    let mut f = filter(
+    let mut f = new_filter(
         &INFO,
         json!({
             "namingConvention": {"value": "[a-z]+\\.[a-z]+"},

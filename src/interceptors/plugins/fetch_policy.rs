@@ -8,12 +8,13 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use super::common::{applies_to_unnamed, block, decode_request, failed, Findings};
+use super::common::{applies_to_unnamed, decode_request, element_topic, Findings};
+use super::request_policy::{RequestPolicy, RequestPolicyFilter};
 use crate::interceptors::plugin::{Action, Env, Plugin};
 use crate::interceptors::registry::PluginInfo;
 use crate::interceptors::rules::{BoolRule, Range, ValuesRule};
 use crate::interceptors::settings::{Pattern, Settings};
-use crate::pipeline::filter::{Filter, RequestCtx, Verdict, Want};
+use crate::pipeline::filter::{Filter, RequestCtx};
 
 /// The registry entry.
 pub const INFO: PluginInfo = PluginInfo {
@@ -78,27 +79,21 @@ fn compile(config: &Json) -> Result<Arc<dyn Plugin>, String> {
 
 impl Plugin for Policy {
     fn filter(&self, env: Env) -> Box<dyn Filter> {
-        Box::new(FetchFilter {
-            policy: self.clone(),
-            env,
-        })
+        RequestPolicyFilter::boxed(self, env)
     }
 }
 
-#[derive(Debug)]
-struct FetchFilter {
-    policy: Policy,
-    env: Env,
-}
+impl RequestPolicy for Policy {
+    const NAME: &'static str = "FetchPolicyPlugin";
+    const API_KEY: i16 = FETCH;
 
-impl Policy {
     fn judge(&self, ctx: &RequestCtx<'_>, found: &mut Findings) -> Result<(), String> {
         let tree = decode_request(ctx)?;
         let root = &tree.root;
         let topics = root.array("Topics").unwrap_or_default();
         let named = topics
             .iter()
-            .filter_map(|t| t.as_struct()?.str("Topic"))
+            .filter_map(|t| element_topic(t.as_struct()?, "Topic", ctx.topic_names))
             .find(|name| self.topic.matches(name));
         let subject = match named {
             Some(name) => format!("Topic '{name}'"),
@@ -143,33 +138,6 @@ impl Policy {
             }
         }
         Ok(())
-    }
-}
-
-impl Filter for FetchFilter {
-    fn name(&self) -> &'static str {
-        "FetchPolicyPlugin"
-    }
-
-    fn wants(&self, api_key: i16, _api_version: i16) -> Want {
-        if api_key == FETCH {
-            Want::Message
-        } else {
-            Want::Nothing
-        }
-    }
-
-    fn on_request(&mut self, ctx: &mut RequestCtx<'_>) -> Verdict {
-        let decisions = &self.env.decisions;
-        let mut found = Findings::default();
-        if let Err(e) = self.policy.judge(ctx, &mut found) {
-            return failed(ctx, decisions, &e);
-        }
-        found.record(ctx.session, decisions, None);
-        if found.block.is_empty() {
-            return Verdict::Pass;
-        }
-        block(ctx, decisions, &found.block)
     }
 }
 

@@ -3,7 +3,7 @@ use serde_json::json;
 
 use super::INFO;
 use crate::interceptors::plugins::test_support::{
-    answer, arr, assert_unchanged, config_error, elem, filter, request, run, s,
+    answer, arr, assert_unchanged, config_error, elem, new_filter, request_tree, run, s,
 };
 
 const API: i16 = 1;
@@ -13,7 +13,7 @@ fn fetch(v: i16, isolation: i8, max_bytes: i32, topics: &[&str]) -> Struct {
         .iter()
         .map(|t| elem(API, v, &["Topics"], vec![("Topic", s(t))]))
         .collect();
-    request(
+    request_tree(
         API,
         v,
         vec![
@@ -30,7 +30,7 @@ fn fetch(v: i16, isolation: i8, max_bytes: i32, topics: &[&str]) -> Struct {
 fn blocks_with_the_reference_message() {
     let config = json!({"isolationLevel": {"value": "read_committed", "action": "BLOCK"}});
     for v in [7, 12] {
-        let mut f = filter(&INFO, config.clone());
+        let mut f = new_filter(&INFO, config.clone());
         let out = run(f.as_mut(), API, v, &fetch(v, 0, 1000, &["topicName"]));
         let answer = answer(&out, API, v);
         assert_eq!(answer.int("ErrorCode"), Some(44));
@@ -44,7 +44,7 @@ fn blocks_with_the_reference_message() {
             .unwrap_or_default();
         assert!(p.is_empty() || p[0].as_struct().unwrap().int("ErrorCode") == Some(44));
     }
-    let mut f = filter(&INFO, config);
+    let mut f = new_filter(&INFO, config);
     let mut body = fetch(12, 0, 1000, &["topicName"]);
     body.set("RackId", s("r1"));
     let out = run(f.as_mut(), API, 12, &body);
@@ -59,7 +59,7 @@ fn judges_limits_and_rack_and_passes_what_complies() {
         "fetchMaxBytes": {"min": 1000, "max": 3000},
         "version": {"min": 4, "max": 13}
     });
-    let mut f = filter(&INFO, config.clone());
+    let mut f = new_filter(&INFO, config.clone());
     let mut ok = fetch(12, 1, 2000, &["topic1"]);
     ok.set("RackId", s("rack-a"));
     assert_unchanged(&run(f.as_mut(), API, 12, &ok), API, 12, &ok);
@@ -69,7 +69,7 @@ fn judges_limits_and_rack_and_passes_what_complies() {
     let out = run(f.as_mut(), API, 11, &bad);
     assert_eq!(answer(&out, API, 11).int("ErrorCode"), Some(44));
     let info = json!({"fetchMaxBytes": {"max": 3000, "action": "INFO"}});
-    let mut f = filter(&INFO, info);
+    let mut f = new_filter(&INFO, info);
     let req = fetch(5, 0, 9000, &["t"]);
     assert_unchanged(&run(f.as_mut(), API, 5, &req), API, 5, &req);
 }

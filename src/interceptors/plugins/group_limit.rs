@@ -11,9 +11,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::common;
-use super::throttle::{
-    filter_id, note_ms, noted_ms, raise_throttle, read_request, Counters, Held, Hold, THROTTLE_NOTE,
-};
+use super::throttle::{read_request, Counters, Throttling};
 use crate::interceptors::plugin::{Action, Env, Plugin};
 use crate::interceptors::settings::{Pattern, Settings};
 use crate::pipeline::filter::{Filter, Notes, RequestCtx, ResponseCtx, Verdict, Want};
@@ -75,8 +73,7 @@ impl Plugin for GroupLimit {
         Box::new(GroupLimitFilter {
             shared: Arc::clone(&self.shared),
             env,
-            id: filter_id(),
-            hold: Hold::default(),
+            throttling: Throttling::new(),
         })
     }
 }
@@ -85,8 +82,7 @@ impl Plugin for GroupLimit {
 struct GroupLimitFilter {
     shared: Arc<Shared>,
     env: Env,
-    id: u64,
-    hold: Hold,
+    throttling: Throttling,
 }
 
 impl Filter for GroupLimitFilter {
@@ -95,15 +91,11 @@ impl Filter for GroupLimitFilter {
     }
 
     fn wants(&self, api_key: i16, _api_version: i16) -> Want {
-        if api_key == self.shared.kind.api_key || self.hold.active() {
-            Want::Message
-        } else {
-            Want::Nothing
-        }
+        self.throttling.wants(api_key == self.shared.kind.api_key)
     }
 
     fn on_request(&mut self, ctx: &mut RequestCtx<'_>) -> Verdict {
-        if let Held::Wait(v) = self.hold.check(ctx.now) {
+        if let Some(v) = self.throttling.held(ctx.now) {
             return v;
         }
         let shared = &self.shared;
@@ -132,9 +124,8 @@ impl Filter for GroupLimitFilter {
         match shared.action {
             Action::Block => common::block(ctx, decisions, &violations),
             Action::Throttle => {
-                let ms = shared.throttle.as_millis() as u64;
-                note_ms(ctx.notes, THROTTLE_NOTE, self.id, ms);
-                self.hold.set(ctx.now + shared.throttle);
+                self.throttling
+                    .throttle(ctx.notes, ctx.now, shared.throttle);
                 Verdict::Pass
             }
             Action::Info | Action::Override => Verdict::Pass,
@@ -142,19 +133,10 @@ impl Filter for GroupLimitFilter {
     }
 
     fn wants_answer(&self, _api_key: i16, _api_version: i16, notes: &Notes) -> bool {
-        noted_ms(notes, THROTTLE_NOTE, self.id).is_some()
+        self.throttling.wants_answer(notes)
     }
 
     fn on_response(&mut self, ctx: &mut ResponseCtx<'_>) -> Verdict {
-        if let Some(ms) = noted_ms(ctx.notes, THROTTLE_NOTE, self.id) {
-            let ms = i32::try_from(ms).unwrap_or(i32::MAX);
-            if let Err(e) = raise_throttle(ctx.api_key, ctx.api_version, ctx.body, ms) {
-                log::warn!(
-                    "interceptor {}: {e}; answer passed without throttle time",
-                    self.env.decisions.interceptor()
-                );
-            }
-        }
-        Verdict::Pass
+        self.throttling.on_response(ctx, &self.env.decisions)
     }
 }

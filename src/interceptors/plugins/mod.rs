@@ -5,8 +5,6 @@ pub mod chaos_random;
 pub mod client_id_required;
 pub mod common;
 pub mod group_limit;
-#[cfg(test)]
-pub mod limits_test_support;
 pub mod read_only_topic;
 pub mod throttle;
 // safeguards: policies
@@ -17,8 +15,10 @@ pub mod fetch_policy;
 pub mod limit_commit_offset_policy;
 pub mod limit_connection_policy;
 pub mod limit_join_group_policy;
+mod per_topic_policy;
 pub mod produce_policy;
 pub mod producer_rate_limiting_policy;
+mod request_policy;
 mod topic_config_rules;
 // chaos: faults
 pub mod simulate_broken_brokers;
@@ -26,6 +26,7 @@ pub mod simulate_latency;
 pub mod simulate_leader_elections_errors;
 pub mod simulate_slow_broker;
 pub mod simulate_slow_producers_consumers;
+mod simulated_errors;
 
 #[cfg(test)]
 pub mod test_support;

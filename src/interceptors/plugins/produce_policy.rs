@@ -14,12 +14,13 @@ use codec::records::{Batch, BatchRecords, Batches, Entry};
 use codec::schema::Value;
 use serde_json::Value as Json;
 
-use super::common::{applies_to_unnamed, block, decode_request, failed, Findings};
-use crate::interceptors::plugin::{policy_message, Action, Env, Plugin};
+use super::common::{applies_to_unnamed, block, decode_request, element_topic, Findings};
+use super::request_policy::{RequestPolicy, RequestPolicyFilter};
+use crate::interceptors::plugin::{policy_message, Action, Decisions, Env, Plugin};
 use crate::interceptors::registry::PluginInfo;
 use crate::interceptors::rules::{BoolRule, Range, ValuesRule};
 use crate::interceptors::settings::{Pattern, Settings};
-use crate::pipeline::filter::{Filter, RequestCtx, Verdict, Want};
+use crate::pipeline::filter::{Filter, RequestCtx, Verdict};
 
 /// The registry entry.
 pub const INFO: PluginInfo = PluginInfo {
@@ -107,17 +108,8 @@ fn compile(config: &Json) -> Result<Arc<dyn Plugin>, String> {
 
 impl Plugin for Policy {
     fn filter(&self, env: Env) -> Box<dyn Filter> {
-        Box::new(ProduceFilter {
-            policy: self.clone(),
-            env,
-        })
+        RequestPolicyFilter::boxed(self, env)
     }
-}
-
-#[derive(Debug)]
-struct ProduceFilter {
-    policy: Policy,
-    env: Env,
 }
 
 /// What the batches of one topic hold.
@@ -165,7 +157,10 @@ fn scan(records: &[u8], headers: bool, seen: &mut Seen) -> Result<(), String> {
     Ok(())
 }
 
-impl Policy {
+impl RequestPolicy for Policy {
+    const NAME: &'static str = "ProducePolicyPlugin";
+    const API_KEY: i16 = PRODUCE;
+
     fn judge(&self, ctx: &RequestCtx<'_>, found: &mut Findings) -> Result<(), String> {
         if let Some(why) = self
             .version
@@ -192,12 +187,16 @@ impl Policy {
             let Some(topic) = topic.as_struct() else {
                 continue;
             };
-            let name = match (topic.str("Name"), topic.uuid("TopicId")) {
-                (Some(name), _) if self.topic.matches(name) => name.to_owned(),
-                (None, Some(id)) if applies_to_unnamed(&self.topic) => {
-                    id.iter().map(|b| format!("{b:02x}")).collect()
-                }
-                _ => continue,
+            let name = match element_topic(topic, "Name", ctx.topic_names) {
+                Some(name) if self.topic.matches(&name) => name,
+                Some(_) => continue,
+                None if applies_to_unnamed(&self.topic) => topic
+                    .uuid("TopicId")
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect(),
+                None => continue,
             };
             if let Some(rule) = self.acks.as_ref().filter(|r| !r.values.contains(&acks)) {
                 let allowed = match rule.values.as_slice() {
@@ -243,35 +242,13 @@ impl Policy {
         }
         Ok(())
     }
-}
 
-impl Filter for ProduceFilter {
-    fn name(&self) -> &'static str {
-        "ProducePolicyPlugin"
-    }
-
-    fn wants(&self, api_key: i16, _api_version: i16) -> Want {
-        if api_key == PRODUCE {
-            Want::Message
-        } else {
-            Want::Nothing
-        }
-    }
-
-    fn on_request(&mut self, ctx: &mut RequestCtx<'_>) -> Verdict {
-        let decisions = &self.env.decisions;
-        let mut found = Findings::default();
-        if let Err(e) = self.policy.judge(ctx, &mut found) {
-            return failed(ctx, decisions, &e);
-        }
-        found.record(ctx.session, decisions, None);
-        if found.block.is_empty() {
-            return Verdict::Pass;
-        }
+    /// An acks=0 Produce gets no answer: Kafka closes the connection on its errors.
+    fn refuse(&self, ctx: &RequestCtx<'_>, decisions: &Decisions, blocked: &[String]) -> Verdict {
         if codec_acks(ctx) == Some(0) {
-            return Verdict::Close(policy_message(&found.block));
+            return Verdict::Close(policy_message(blocked));
         }
-        block(ctx, decisions, &found.block)
+        block(ctx, decisions, blocked)
     }
 }
 

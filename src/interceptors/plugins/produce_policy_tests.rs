@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::INFO;
 use crate::interceptors::plugins::test_support::{
-    answer, arr, assert_unchanged, config_error, elem, filter, items, request, run, s,
+    answer, arr, assert_unchanged, config_error, elem, items, new_filter, request_tree, run, s,
 };
 use crate::pipeline::filter::Verdict;
 
@@ -61,7 +61,7 @@ fn produce(v: i16, acks: i16, txn: Option<&str>, topics: &[(&str, Vec<u8>)]) -> 
             )
         })
         .collect();
-    request(
+    request_tree(
         API,
         v,
         vec![
@@ -80,7 +80,7 @@ fn blocks_acks_and_compressions_with_the_reference_message() {
         "compressions": {"value": ["NONE", "GZIP"], "action": "BLOCK"}
     });
     for v in [3, 8, 9] {
-        let mut f = filter(&INFO, config.clone());
+        let mut f = new_filter(&INFO, config.clone());
         let mut records = batch(Compression::Snappy, -1, false);
         records.extend(batch(Compression::Gzip, -1, false));
         let req = produce(v, 1, None, &[("cars", records)]);
@@ -106,7 +106,7 @@ fn blocks_acks_and_compressions_with_the_reference_message() {
 
 #[test]
 fn acks_zero_closes_instead_of_answering() {
-    let mut f = filter(&INFO, json!({"acks": {"value": [-1, 1]}}));
+    let mut f = new_filter(&INFO, json!({"acks": {"value": [-1, 1]}}));
     let req = produce(8, 0, None, &[("cars", batch(Compression::None, -1, false))]);
     let out = run(f.as_mut(), API, 8, &req);
     assert!(
@@ -128,7 +128,7 @@ fn passes_compliant_requests_other_topics_and_info() {
         "version": {"min": 3, "max": 9}
     });
     for v in [3, 9] {
-        let mut f = filter(&INFO, config.clone());
+        let mut f = new_filter(&INFO, config.clone());
         let mut records = batch(Compression::Lz4, 7, false);
         records.extend(batch(Compression::None, 7, true));
         let req = produce(
@@ -142,14 +142,14 @@ fn passes_compliant_requests_other_topics_and_info() {
         );
         assert_unchanged(&run(f.as_mut(), API, v, &req), API, v, &req);
     }
-    let mut f = filter(&INFO, json!({"acks": {"value": [-1], "action": "INFO"}}));
+    let mut f = new_filter(&INFO, json!({"acks": {"value": [-1], "action": "INFO"}}));
     let req = produce(7, 1, None, &[("cars", batch(Compression::None, -1, false))]);
     assert_unchanged(&run(f.as_mut(), API, 7, &req), API, 7, &req);
 }
 
 #[test]
 fn idempotence_transactions_headers_and_version() {
-    let mut f = filter(
+    let mut f = new_filter(
         &INFO,
         json!({
             "idempotenceRequired": {"value": true},

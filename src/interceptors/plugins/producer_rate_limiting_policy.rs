@@ -12,9 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::throttle::{
-    filter_id, millis, note_ms, noted_ms, raise_throttle, Held, Hold, MAX_DELAY, THROTTLE_NOTE,
-};
+use super::throttle::{millis, Throttling, MAX_DELAY};
 use crate::interceptors::plugin::{policy_message, Action, Env, Plugin};
 use crate::interceptors::registry::PluginInfo;
 use crate::interceptors::settings::Settings;
@@ -107,8 +105,7 @@ impl Plugin for ProducerRate {
         Box::new(ProducerRateFilter {
             shared: Arc::clone(&self.shared),
             env,
-            id: filter_id(),
-            hold: Hold::default(),
+            throttling: Throttling::new(),
         })
     }
 }
@@ -117,8 +114,7 @@ impl Plugin for ProducerRate {
 struct ProducerRateFilter {
     shared: Arc<Shared>,
     env: Env,
-    id: u64,
-    hold: Hold,
+    throttling: Throttling,
 }
 
 impl Filter for ProducerRateFilter {
@@ -127,15 +123,11 @@ impl Filter for ProducerRateFilter {
     }
 
     fn wants(&self, api_key: i16, _api_version: i16) -> Want {
-        if api_key == PRODUCE || self.hold.active() {
-            Want::Message
-        } else {
-            Want::Nothing
-        }
+        self.throttling.wants(api_key == PRODUCE)
     }
 
     fn on_request(&mut self, ctx: &mut RequestCtx<'_>) -> Verdict {
-        if let Held::Wait(v) = self.hold.check(ctx.now) {
+        if let Some(v) = self.throttling.held(ctx.now) {
             return v;
         }
         if ctx.api_key != PRODUCE {
@@ -167,28 +159,18 @@ impl Filter for ProducerRateFilter {
                 self.env
                     .decisions
                     .record(session, Action::Throttle, None, &message);
-                note_ms(ctx.notes, THROTTLE_NOTE, self.id, ms.unsigned_abs().into());
-                self.hold.set(ctx.now + delay);
+                self.throttling.throttle(ctx.notes, ctx.now, delay);
             }
         }
         Verdict::Pass
     }
 
     fn wants_answer(&self, _api_key: i16, _api_version: i16, notes: &Notes) -> bool {
-        noted_ms(notes, THROTTLE_NOTE, self.id).is_some()
+        self.throttling.wants_answer(notes)
     }
 
     fn on_response(&mut self, ctx: &mut ResponseCtx<'_>) -> Verdict {
-        if let Some(ms) = noted_ms(ctx.notes, THROTTLE_NOTE, self.id) {
-            let ms = i32::try_from(ms).unwrap_or(i32::MAX);
-            if let Err(e) = raise_throttle(ctx.api_key, ctx.api_version, ctx.body, ms) {
-                log::warn!(
-                    "interceptor {}: {e}; answer passed without throttle time",
-                    self.env.decisions.interceptor()
-                );
-            }
-        }
-        Verdict::Pass
+        self.throttling.on_response(ctx, &self.env.decisions)
     }
 }
 

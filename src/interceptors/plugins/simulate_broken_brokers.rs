@@ -1,22 +1,16 @@
 //! `chaos.SimulateBrokenBrokersPlugin`: `rateInPercent`% of Produce and Fetch requests are
 //! answered here, without reaching the broker, with the error `errorMap` names for the API in
-//! every partition (and the top-level error code where the answer has one). Nothing was
-//! written, so a retrying idempotent producer neither loses nor duplicates records. An acks=0
-//! Produce expects no answer and always passes.
+//! every partition (see [`super::simulated_errors`]). An acks=0 Produce always passes.
 
 use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::chaos_random::Rng;
-use super::common;
+use super::simulated_errors::{answer_with_error, ErrorShare};
 use crate::interceptors::plugin::{Env, Plugin};
-use crate::interceptors::refusal;
 use crate::interceptors::registry::PluginInfo;
 use crate::interceptors::settings::Settings;
 use crate::pipeline::filter::{Filter, Notes, RequestCtx, Verdict, Want};
-
-use super::throttle::is_silent;
 
 /// The registry entry.
 pub const INFO: PluginInfo = PluginInfo {
@@ -128,7 +122,7 @@ impl Plugin for BrokenBrokers {
         Box::new(BrokenBrokersFilter {
             config: *self,
             env,
-            rng: Rng::new(),
+            share: ErrorShare::new(self.rate),
         })
     }
 }
@@ -137,7 +131,7 @@ impl Plugin for BrokenBrokers {
 struct BrokenBrokersFilter {
     config: BrokenBrokers,
     env: Env,
-    rng: Rng,
+    share: ErrorShare,
 }
 
 impl Filter for BrokenBrokersFilter {
@@ -146,7 +140,7 @@ impl Filter for BrokenBrokersFilter {
     }
 
     fn wants(&self, api_key: i16, _api_version: i16) -> Want {
-        if self.config.rate > 0 && (api_key == PRODUCE || api_key == FETCH) {
+        if !self.share.is_off() && (api_key == PRODUCE || api_key == FETCH) {
             Want::Message
         } else {
             Want::Nothing
@@ -159,20 +153,18 @@ impl Filter for BrokenBrokersFilter {
             FETCH => self.config.fetch,
             _ => return Verdict::Pass,
         };
-        if is_silent(ctx.api_key, ctx.api_version, ctx.body) || !self.rng.chance(self.config.rate) {
+        if !self.share.strikes(ctx) {
             return Verdict::Pass;
         }
-        log::debug!(
-            "interceptor {}: simulated broken broker, {} from {} answered {name}",
-            self.env.decisions.interceptor(),
-            codec::api::api_name(ctx.api_key),
-            ctx.session.source
-        );
         let message = format!("Simulated broker error {name}");
-        match refusal::refuse_whole(ctx.api_key, ctx.api_version, ctx.body, code, &message) {
-            Ok(body) => Verdict::Answer(body),
-            Err(e) => common::failed(ctx, &self.env.decisions, &e),
-        }
+        let decisions = &self.env.decisions;
+        answer_with_error(
+            ctx,
+            decisions,
+            "simulated broken broker",
+            (code, name),
+            &message,
+        )
     }
 
     fn wants_answer(&self, _api_key: i16, _api_version: i16, _notes: &Notes) -> bool {

@@ -1,18 +1,15 @@
 //! `chaos.SimulateLeaderElectionsErrorsPlugin`: `rateInPercent`% of Produce requests are
 //! answered here, without reaching the broker, as if a leader election were under way:
 //! LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER or BROKER_NOT_AVAILABLE (picked at random) in
-//! every partition. The client refreshes its metadata and retries; nothing was written. An
-//! acks=0 Produce expects no answer and always passes.
+//! every partition (see [`super::simulated_errors`]). The client refreshes its metadata and
+//! retries. An acks=0 Produce always passes.
 
 use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::chaos_random::Rng;
-use super::common;
-use super::throttle::is_silent;
+use super::simulated_errors::{answer_with_error, ErrorShare};
 use crate::interceptors::plugin::{Env, Plugin};
-use crate::interceptors::refusal;
 use crate::interceptors::registry::PluginInfo;
 use crate::interceptors::settings::Settings;
 use crate::pipeline::filter::{Filter, Notes, RequestCtx, Verdict, Want};
@@ -55,18 +52,16 @@ fn compile(config: &Value) -> Result<Arc<dyn Plugin>, String> {
 impl Plugin for LeaderElections {
     fn filter(&self, env: Env) -> Box<dyn Filter> {
         Box::new(LeaderElectionsFilter {
-            rate: self.rate,
             env,
-            rng: Rng::new(),
+            share: ErrorShare::new(self.rate),
         })
     }
 }
 
 #[derive(Debug)]
 struct LeaderElectionsFilter {
-    rate: u64,
     env: Env,
-    rng: Rng,
+    share: ErrorShare,
 }
 
 impl Filter for LeaderElectionsFilter {
@@ -75,7 +70,7 @@ impl Filter for LeaderElectionsFilter {
     }
 
     fn wants(&self, api_key: i16, _api_version: i16) -> Want {
-        if self.rate > 0 && api_key == PRODUCE {
+        if !self.share.is_off() && api_key == PRODUCE {
             Want::Message
         } else {
             Want::Nothing
@@ -83,24 +78,19 @@ impl Filter for LeaderElectionsFilter {
     }
 
     fn on_request(&mut self, ctx: &mut RequestCtx<'_>) -> Verdict {
-        if ctx.api_key != PRODUCE
-            || is_silent(ctx.api_key, ctx.api_version, ctx.body)
-            || !self.rng.chance(self.rate)
-        {
+        if ctx.api_key != PRODUCE || !self.share.strikes(ctx) {
             return Verdict::Pass;
         }
-        let pick = self.rng.below(ERRORS.len() as u64) as usize;
-        let (name, code) = ERRORS.get(pick).copied().unwrap_or(ERRORS[1]);
-        log::debug!(
-            "interceptor {}: simulated leader election, Produce from {} answered {name}",
-            self.env.decisions.interceptor(),
-            ctx.session.source
-        );
+        let (name, code) = self.share.pick(&ERRORS);
         let message = format!("Simulated leader election ({name})");
-        match refusal::refuse_whole(ctx.api_key, ctx.api_version, ctx.body, code, &message) {
-            Ok(body) => Verdict::Answer(body),
-            Err(e) => common::failed(ctx, &self.env.decisions, &e),
-        }
+        let decisions = &self.env.decisions;
+        answer_with_error(
+            ctx,
+            decisions,
+            "simulated leader election",
+            (code, name),
+            &message,
+        )
     }
 
     fn wants_answer(&self, _api_key: i16, _api_version: i16, _notes: &Notes) -> bool {

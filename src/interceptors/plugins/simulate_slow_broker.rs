@@ -114,8 +114,8 @@ struct SlowFilter {
 }
 
 impl SlowFilter {
-    /// True when the request names a topic `topic` matches (topics named by id only never
-    /// match a configured pattern: their names are not in the request).
+    /// True when the request names a topic `topic` matches (a topic given by id by the name
+    /// kgate knows for it).
     fn names_matching_topic(&self, ctx: &RequestCtx<'_>) -> Result<bool, String> {
         let Some(pattern) = &self.topic else {
             return Ok(true);
@@ -130,8 +130,8 @@ impl SlowFilter {
             .array(list)
             .unwrap_or_default()
             .iter()
-            .filter_map(|t| t.as_struct()?.str(name))
-            .any(|t| pattern.matches(t)))
+            .filter_map(|t| common::element_topic(t.as_struct()?, name, ctx.topic_names))
+            .any(|t| pattern.matches(&t)))
     }
 }
 

@@ -3,7 +3,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::INFO;
-use crate::interceptors::plugins::limits_test_support::*;
+use crate::interceptors::plugins::test_support::*;
 use crate::pipeline::filter::{Verdict, Want};
 
 #[test]

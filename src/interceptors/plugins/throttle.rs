@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use codec::schema::{decode, encode, Direction, MessageRef, Struct, WalkOptions};
 use codec::Reader;
 
-use crate::pipeline::filter::{Notes, Verdict};
+use crate::interceptors::plugin::Decisions;
+use crate::pipeline::filter::{Notes, ResponseCtx, Verdict, Want};
 use crate::pipeline::inflight::Wake;
 
 /// Notes key of the throttle times a filter set on a request (raised in its answer).
@@ -141,6 +142,79 @@ impl Hold {
                 Held::Released
             }
         }
+    }
+}
+
+/// A rate-limiting filter's throttling: the throttle time it raises in answers, and a hold on
+/// the connection's next request so that clients ignoring that time are slowed too.
+#[derive(Debug)]
+pub struct Throttling {
+    id: u64,
+    hold: Hold,
+}
+
+impl Default for Throttling {
+    fn default() -> Self {
+        Throttling::new()
+    }
+}
+
+impl Throttling {
+    /// Throttling with a filter id of its own.
+    pub fn new() -> Throttling {
+        Throttling {
+            id: filter_id(),
+            hold: Hold::default(),
+        }
+    }
+
+    /// What the filter must see: the requests it limits, and every request while one is held.
+    pub fn wants(&self, limited: bool) -> Want {
+        if limited || self.hold.active() {
+            Want::Message
+        } else {
+            Want::Nothing
+        }
+    }
+
+    /// The verdict parking a request that comes before the hold ends.
+    pub fn held(&mut self, now: Instant) -> Option<Verdict> {
+        match self.hold.check(now) {
+            Held::Wait(v) => Some(v),
+            Held::Free | Held::Released => None,
+        }
+    }
+
+    /// Throttles the answer to the request of `notes` by `delay`, and holds the next request
+    /// until `now + delay`.
+    pub fn throttle(&mut self, notes: &mut Notes, now: Instant, delay: Duration) {
+        note_ms(
+            notes,
+            THROTTLE_NOTE,
+            self.id,
+            millis(delay).unsigned_abs().into(),
+        );
+        self.hold.set(now + delay);
+    }
+
+    /// True when the answer must be seen to raise its throttle time.
+    pub fn wants_answer(&self, notes: &Notes) -> bool {
+        noted_ms(notes, THROTTLE_NOTE, self.id).is_some()
+    }
+
+    /// Raises the answer's throttle time when its request was throttled. The limit is already
+    /// enforced by the hold, so an answer that cannot be rewritten still passes.
+    pub fn on_response(&self, ctx: &mut ResponseCtx<'_>, decisions: &Decisions) -> Verdict {
+        if let Some(ms) = noted_ms(ctx.notes, THROTTLE_NOTE, self.id) {
+            let ms = i32::try_from(ms).unwrap_or(i32::MAX);
+            if let Err(e) = raise_throttle(ctx.api_key, ctx.api_version, ctx.body, ms) {
+                log::warn!(
+                    "interceptor {}: {e}; answer passed without throttle time",
+                    decisions.interceptor()
+                );
+            }
+        }
+        Verdict::Pass
     }
 }
 

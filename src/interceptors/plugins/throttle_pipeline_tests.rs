@@ -9,9 +9,7 @@ use codec::api::keys;
 use codec::header::{request_header_version, response_header_version, RequestHeader};
 use serde_json::json;
 
-use super::super::limits_test_support::{
-    answer_with_throttle, compile, filter, produce, throttle_ms,
-};
+use super::super::test_support::{answer_with_throttle, compile, filter, produce, throttle_ms};
 use super::super::{producer_rate_limiting_policy, simulate_latency, simulate_slow_broker};
 use crate::net::buffer::ByteQueue;
 use crate::pipeline::session::Session;

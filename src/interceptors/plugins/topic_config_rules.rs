@@ -2,11 +2,13 @@
 //! field of a plugin's `spec.config` (Conduktor's camelCase name) maps to a Kafka topic config
 //! (`retentionMs` → `retention.ms`) and one kind of rule.
 
+use codec::schema::{Struct, Value};
+
 use crate::interceptors::plugin::Action;
 use crate::interceptors::rules::{BoolRule, Range, ValuesRule};
 use crate::interceptors::settings::Settings;
 
-use super::common::range_violation;
+use super::common::{range_violation, Findings};
 
 /// What kind of value a topic config holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,4 +185,36 @@ fn read_ratio(
         ));
     }
     Ok(Some(range))
+}
+
+/// Judges the value a config entry (`Name`, `Value`) sets against the rules of its name,
+/// rewriting it where OVERRIDE fixes it; true when changed. Each sentence starts with
+/// `subject` (`Topic 'a' with `, or nothing); `quote` as in [`Rule::check`].
+pub fn judge_config(
+    rules: &[(&'static str, Rule)],
+    config: &mut Struct,
+    subject: &str,
+    quote: bool,
+    found: &mut Findings,
+) -> bool {
+    let (Some(key), Some(value)) = (config.str("Name"), config.str("Value")) else {
+        return false;
+    };
+    let (key, value) = (key.to_owned(), value.to_owned());
+    let mut changed = false;
+    for (_, rule) in rules.iter().filter(|(k, _)| *k == key) {
+        let Some(broken) = rule.check(&value, quote) else {
+            continue;
+        };
+        let mut sentence = format!("{subject}{key} is '{value}', {}", broken.why);
+        if broken.action == Action::Override {
+            if let Some(to) = broken.replacement {
+                sentence.push_str(&format!(", overridden to '{to}'"));
+                config.set("Value", Value::String(to));
+                changed = true;
+            }
+        }
+        found.add(broken.action, sentence);
+    }
+    changed
 }
