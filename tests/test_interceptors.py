@@ -353,3 +353,26 @@ def test_broken_brokers_at_30_percent_lose_and_duplicate_nothing(gw, broker):
         assert status == 200
     finally:
         remove(gw, name, scope)
+
+
+def test_a_virtual_clusters_policies_see_its_logical_names(gw, broker):
+    suffix = uuid.uuid4().hex[:6]
+    vc, prefix = f"vc-pol-{suffix}", f"vc-pol-{suffix}."
+    put_vcluster(gw.http_port, vc, prefix=prefix)
+    _, tenant, token = (vc, *tenant_account(gw.http_port, vc, f"tenant-{suffix}"))
+    _, outsider, outsider_conf = passthrough_user(gw, "outside")
+    name, scope = f"vc-ctp-{suffix}", {"vCluster": vc}
+    deploy(gw, name, "safeguard.CreateTopicPolicyPlugin",
+           {"topic": "orders-.*", "numPartition": {"max": 2, "action": "BLOCK"}}, scope=scope)
+    try:
+        admin = admin_for(gw, ck_conf(tenant, token))
+        code, message = create_error(admin, NewTopic(f"orders-{suffix}", 5, 1))
+        assert code == POLICY_VIOLATION, message
+        assert f"'orders-{suffix}'" in message and prefix not in message, message
+        assert create_error(admin, NewTopic(f"orders-ok-{suffix}", 2, 1)) is None
+        on_broker = AdminClient({"bootstrap.servers": broker.bootstrap}).list_topics(timeout=10).topics
+        assert f"{prefix}orders-ok-{suffix}" in on_broker and f"{prefix}orders-{suffix}" not in on_broker
+        # outside the virtual cluster the policy does not apply
+        assert create_error(admin_for(gw, outsider_conf), NewTopic(f"orders-{suffix}", 5, 1)) is None
+    finally:
+        remove(gw, name, scope)
