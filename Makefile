@@ -19,7 +19,7 @@ FUZZ_SECONDS ?= 10
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help deps tools kafka tansu build run test lint unit fuzz-smoke musl musl-check e2e bench bench-codec codegen codegen-check bench-vcluster
+.PHONY: help deps tools kafka tansu build run test lint unit fuzz-smoke musl musl-check e2e bench bench-codec codegen codegen-check bench-vcluster bench-interceptors
 
 help:
 	@echo "make run          start Apache Kafka on 127.0.0.1:9092 (unless KAFKA_BOOTSTRAP_SERVERS is set) and kgate in front"
@@ -35,7 +35,8 @@ help:
 	@echo "make bench-metadata     large-cluster Metadata (6,400 and 100,000 partitions), direct vs kgate (appended to BENCHMARKS.md)"
 	@echo "make bench-idle-memory  kgate RSS per idle client connection (appended to BENCHMARKS.md)"
 	@echo "make bench-vcluster     kgate with a virtual cluster vs passthrough kgate, both SASL PLAIN, on Apache Kafka (appended to BENCHMARKS.md)"
-	@echo "make bench-all    bench, bench-metadata, bench-idle-memory and bench-vcluster"
+	@echo "make bench-interceptors kgate with a CreateTopicPolicy and a ProducePolicy vs kgate without, both SASL PLAIN, on Apache Kafka (appended to BENCHMARKS.md)"
+	@echo "make bench-all    bench, bench-metadata, bench-idle-memory, bench-vcluster and bench-interceptors"
 	@echo "make codegen      regenerate the codec's schema tables from ../shared/kafka-protocol (codegen-check: fail when stale)"
 	@echo "make bench-codec  codec micro-benchmark"
 
@@ -152,7 +153,10 @@ bench-idle-memory: tools build
 bench-vcluster: tools build
 	$(PY) scripts/bench.py --out BENCHMARKS.md --append "Virtual cluster" --backends kafka --targets direct,kgate-sasl,kgate-vcluster $(VCLUSTER_ARGS)
 
-bench-all: bench bench-metadata bench-idle-memory bench-vcluster
+bench-interceptors: tools build
+	$(PY) scripts/bench.py --out BENCHMARKS.md --append "Interceptors" --backends kafka --targets direct,kgate-sasl,kgate-policies $(INTERCEPTOR_ARGS)
+
+bench-all: bench bench-metadata bench-idle-memory bench-vcluster bench-interceptors
 
 bench-codec:
 	cargo bench -p vendor-free-codec --bench codec_throughput

@@ -42,10 +42,16 @@ Optional targets (only when named in --targets):
                   account and token; clients create, produce and consume logical names, which kgate
                   prefixes (checked once on the broker before measuring). The report then gets a
                   "Virtual cluster against passthrough" table: kgate-vcluster / kgate-sasl, goal 0.9
+  kgate-policies  the same kgate process; a LOCAL account of the passthrough cluster with two
+                  interceptors scoped to it, a CreateTopicPolicy and a ProducePolicy (acks, compressions,
+                  version) that the workloads satisfy (checked once: a topic over the policy is refused with
+                  POLICY_VIOLATION). The report then gets an "Interceptors against none" table:
+                  kgate-policies / kgate-sasl, goal 0.95
 
 Quick run: `scripts/bench.py --quick --backends kafka --targets direct,kgate --out /tmp/b.md`.
 `make bench-vcluster`: `scripts/bench.py --backends kafka --targets direct,kgate-sasl,kgate-vcluster
 --append "Virtual cluster"` (--append TITLE adds the run to --out as one section instead of rewriting it).
+`make bench-interceptors`: the same with --targets direct,kgate-sasl,kgate-policies --append "Interceptors".
 """
 import argparse
 import datetime
@@ -77,13 +83,27 @@ TARGETS = ("direct", "relay", "kgate", "kgate-tls", "tansu-proxy")
 #                   cluster and its token, SASL PLAIN; topics are the broker's names
 #   kgate-vcluster  the same kgate process: a LOCAL account of the virtual cluster VCLUSTER (prefix
 #                   VCLUSTER_PREFIX); clients use logical names, the broker holds VCLUSTER_PREFIX + name
-OPTIONAL_TARGETS = ("kgate-before", "kgate-sasl", "kgate-vcluster")
-SASL_TARGETS = ("kgate-sasl", "kgate-vcluster")
+#   kgate-policies  the same kgate process: a LOCAL passthrough account with a CreateTopicPolicy and a
+#                   ProducePolicy scoped to it, which the workloads satisfy
+OPTIONAL_TARGETS = ("kgate-before", "kgate-sasl", "kgate-vcluster", "kgate-policies")
+SASL_TARGETS = ("kgate-sasl", "kgate-vcluster", "kgate-policies")
 VCLUSTER, VCLUSTER_PREFIX = "bench", "bench."
 # the targets with a latency column (kgate-tls and tansu-proxy only have throughput)
-LATENCY_TARGETS = ("direct", "relay", "kgate", "kgate-before", "kgate-sasl", "kgate-vcluster")
+LATENCY_TARGETS = ("direct", "relay", "kgate", "kgate-before", "kgate-sasl", "kgate-vcluster", "kgate-policies")
 # kgate-vcluster against kgate-sasl: at least this fraction of the throughput
 VCLUSTER_GOAL = 0.9
+# kgate-policies against kgate-sasl: request-level policies must not cost more than this
+POLICIES_GOAL = 0.95
+# What kgate-policies' account gets: policies the workloads satisfy, checked on every request.
+POLICY_INTERCEPTORS = {
+    "bench-create-topic": ("safeguard.CreateTopicPolicyPlugin", {
+        "topic": ".*", "numPartition": {"min": 1, "max": 1000, "action": "BLOCK"},
+        "replicationFactor": {"min": 1, "max": 3, "action": "BLOCK"}}),
+    "bench-produce": ("safeguard.ProducePolicyPlugin", {
+        "topic": ".*", "acks": {"value": [-1, 1], "action": "BLOCK"},
+        "compressions": {"value": ["NONE", "GZIP", "SNAPPY", "LZ4", "ZSTD"], "action": "BLOCK"},
+        "version": {"min": 3, "max": 13, "action": "BLOCK"}}),
+}
 WORKLOADS = ("standard", "small-batch", "big-batch")
 KAFKA_VERSION = os.environ.get("KAFKA_VERSION", "4.1.1")
 KAFKA_NODE_ID = 1
@@ -365,6 +385,17 @@ def start_sasl_kgate(backend, logdir, kgate_bin, names):
             sh.create_service_account(hport, "bench-tenant", vcluster=VCLUSTER)
             token = sh.create_token(hport, "bench-tenant", lifetime, vcluster=VCLUSTER)
             confs["kgate-vcluster"] = vh.ck_conf("bench-tenant", token)
+        if "kgate-policies" in names:
+            sh.create_service_account(hport, "bench-policies")
+            for name, (plugin, config) in POLICY_INTERCEPTORS.items():
+                body = {"kind": "Interceptor", "apiVersion": "gateway/v2",
+                        "metadata": {"name": name, "scope": {"username": "bench-policies"}},
+                        "spec": {"pluginClass": "io.conduktor.gateway.interceptor." + plugin, "priority": 100,
+                                 "config": config}}
+                status, reply = sh.admin_call(hport, "PUT", "/gateway/v2/interceptor", body)
+                if status != 200:
+                    raise RuntimeError(f"interceptor {name}: HTTP {status} {reply}")
+            confs["kgate-policies"] = vh.ck_conf("bench-policies", sh.create_token(hport, "bench-policies", lifetime))
     except BaseException:
         stop(proc)
         shutil.rmtree(data, ignore_errors=True)
@@ -403,6 +434,22 @@ def check_vcluster(backend, bootstrap, conf):
             t.startswith(VCLUSTER_PREFIX) for t in seen):
         raise RuntimeError(f"virtual cluster {VCLUSTER}: tenant topic {probe!r} is not {VCLUSTER_PREFIX}{probe} on the "
                            f"broker (broker: {sorted(on_broker)}; tenant: {sorted(seen)})")
+
+
+def check_policies(bootstrap, conf):
+    """The policies of kgate-policies are in force: a topic over the partition limit is refused with
+    POLICY_VIOLATION, else the kgate-policies row would measure something else."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    name = f"bench-over-policy-{os.getpid()}"
+    admin = AdminClient(dict(conf, **{"bootstrap.servers": bootstrap}))
+    try:
+        admin.create_topics([NewTopic(name, 2000, 1)], operation_timeout=20)[name].result(30)
+    except Exception as e:
+        if e.args and getattr(e.args[0], "code", lambda: None)() == 44:
+            return
+        raise
+    raise RuntimeError(f"kgate-policies: {name} with 2000 partitions was created: the policy is not applied")
 
 
 def start_socat(listen, to, log):
@@ -469,6 +516,8 @@ def run_backend(backend, args, targets, workloads, logdir, kgate_bin, pki):
                 admins[name] = addr
             if "kgate-vcluster" in sasl_names:
                 check_vcluster(backend, addrs["kgate-vcluster"], client_conf["kgate-vcluster"])
+            if "kgate-policies" in sasl_names:
+                check_policies(addrs["kgate-policies"], client_conf["kgate-policies"])
         for name in targets:
             if name in ("kgate", "kgate-tls", "kgate-before"):
                 binary = os.environ["KGATE_BIN_BEFORE"] if name == "kgate-before" else kgate_bin
@@ -640,36 +689,54 @@ def relay_section(rows, big):
 
 def vcluster_section(rows, big):
     """kgate-vcluster against kgate-sasl, per backend and workload: the virtual cluster's cost."""
+    return versus_section(rows, big, "kgate-vcluster", VCLUSTER_GOAL, "the virtual cluster", [
+        "## Virtual cluster against passthrough", "",
+        f"Goal: with a virtual cluster in place, produce and consume at least {VCLUSTER_GOAL} of passthrough "
+        "kgate's throughput. Both targets are the same kgate process with SASL_PLAINTEXT (PLAIN, a LOCAL "
+        "account and its token): kgate-sasl in the passthrough cluster with the broker's topic names, "
+        f"kgate-vcluster in the virtual cluster `{VCLUSTER}` (prefix `{VCLUSTER_PREFIX}`) with logical names. "
+        "Ratios are kgate-vcluster / kgate-sasl from the same run (CPU: lower is cheaper)."])
+
+
+def policies_section(rows, big):
+    """kgate-policies against kgate-sasl: what request-level policies cost."""
+    return versus_section(rows, big, "kgate-policies", POLICIES_GOAL, "the interceptors", [
+        "## Interceptors against none", "",
+        f"Goal: with a CreateTopicPolicy and a ProducePolicy deployed, produce and consume at least {POLICIES_GOAL} "
+        "of kgate's throughput without interceptors. Both targets are the same kgate process with SASL_PLAINTEXT "
+        "(PLAIN, a LOCAL passthrough account each); kgate-policies' account has the two interceptors scoped to it "
+        "(partitions 1-1000, replication 1-3; acks -1 or 1, any compression, Produce v3-v13), which every "
+        "request satisfies, so each Produce is decoded up to its record batches (never their records) and "
+        "judged. Ratios are kgate-policies / kgate-sasl from the same run (CPU: lower is cheaper)."])
+
+
+def versus_section(rows, big, target, floor_goal, what_added, head):
+    """`target` against kgate-sasl, per backend and workload."""
     lines = []
     for backend in dict.fromkeys(r["backend"] for r in rows + big):
         cells = []
         for table, workload, label in ((rows, None, f"{PARTITIONS} partitions, acks=all"),
                                        (big, "small-batch", "16 KiB batches"), (big, "big-batch", "1 MB batches")):
             mine = [r for r in table if r["backend"] == backend and r.get("workload") == workload]
-            vc = next((r for r in mine if r["target"] == "kgate-vcluster"), None)
+            vc = next((r for r in mine if r["target"] == target), None)
             if vc is None:
                 continue
-            for key, what, floor in (("p_mbs", "produce throughput", VCLUSTER_GOAL),
-                                     ("c_mbs", "consume throughput", VCLUSTER_GOAL), ("cpu", "proxy CPU per GiB", None)):
+            for key, what, floor in (("p_mbs", "produce throughput", floor_goal),
+                                     ("c_mbs", "consume throughput", floor_goal), ("cpu", "proxy CPU per GiB", None)):
                 text = ratio(mine, vc, key, "kgate-sasl")
                 if text != "-":
                     cells.append((f"{label}: {what}", text if floor is None else goal(text, float(text) >= floor)))
         std = {r["target"]: r for r in rows if r["backend"] == backend}
-        sasl, vc = std.get("kgate-sasl"), std.get("kgate-vcluster")
+        sasl, vc = std.get("kgate-sasl"), std.get(target)
         if sasl and vc and sasl.get("lat") and vc.get("lat"):
-            cells.append(("p50 / p99 added by the virtual cluster", "%.3f / %.3f ms" % (
+            cells.append((f"p50 / p99 added by {what_added}", "%.3f / %.3f ms" % (
                 vc["lat"][0] - sasl["lat"][0], vc["lat"][1] - sasl["lat"][1])))
         if cells:
-            lines += ["", f"| {backend}: kgate-vcluster / kgate-sasl | value (goal) |", "|---|---:|"]
+            lines += ["", f"| {backend}: {target} / kgate-sasl | value (goal) |", "|---|---:|"]
             lines += [f"| {label} | {value} |" for label, value in cells]
     if not lines:
         return []
-    return ["", "## Virtual cluster against passthrough", "",
-            f"Goal: with a virtual cluster in place, produce and consume at least {VCLUSTER_GOAL} of passthrough "
-            "kgate's throughput. Both targets are the same kgate process with SASL_PLAINTEXT (PLAIN, a LOCAL "
-            "account and its token): kgate-sasl in the passthrough cluster with the broker's topic names, "
-            f"kgate-vcluster in the virtual cluster `{VCLUSTER}` (prefix `{VCLUSTER_PREFIX}`) with logical names. "
-            "Ratios are kgate-vcluster / kgate-sasl from the same run (CPU: lower is cheaper)."] + lines
+    return [""] + head + lines
 
 
 def report(args, labels, skipped, rows, big, started, section=None):
@@ -707,12 +774,13 @@ def report(args, labels, skipped, rows, big, started, section=None):
                      "Apache Kafka: a second listener of the same broker advertises the relay's port; tansu: a second "
                      "tansu instance (memory storage) advertises it, since tansu has one listener")
     if ran & set(SASL_TARGETS):
-        lines.append("- kgate-sasl, kgate-vcluster: one kgate process with GATEWAY_SECURITY_PROTOCOL=SASL_PLAINTEXT "
+        lines.append("- kgate-sasl, kgate-vcluster, kgate-policies: one kgate process with GATEWAY_SECURITY_PROTOCOL=SASL_PLAINTEXT "
                      "(a LOCAL service account and its token per target, SASL PLAIN, kgate to the broker in "
                      "plaintext): kgate-sasl's account is in the passthrough cluster and uses the broker's topic "
                      f"names; kgate-vcluster's is in the virtual cluster `{VCLUSTER}` (prefix `{VCLUSTER_PREFIX}`): "
                      f"it creates, produces and consumes logical names, `{VCLUSTER_PREFIX}<name>` on the broker. "
-                     "Their topics are created through kgate by the target's own client")
+                     "kgate-policies' is in the passthrough cluster with a CreateTopicPolicy and a ProducePolicy "
+                     "scoped to it. Their topics are created through kgate by the target's own client")
     if any(r["target"] == "kgate-before" for r in rows + big):
         lines.append(f"- kgate-before: a second kgate binary measured in the same run, "
                      f"KGATE_BIN_BEFORE={os.environ.get('KGATE_BIN_BEFORE')} (kgate: "
@@ -754,6 +822,7 @@ def report(args, labels, skipped, rows, big, started, section=None):
                          f"| {ratio(mine, r, 'p_mbs')} | {ratio(mine, r, 'c_mbs')} | {cpu} |")
     lines += relay_section(rows, big)
     lines += vcluster_section(rows, big)
+    lines += policies_section(rows, big)
     lines += ["", "MB = 2^20 bytes of record values. proxy CPU = user+system seconds of the kgate process "
               "(/proc/<pid>/stat), or of socat and its per-connection children (their cutime/cstime once "
               "reaped), over the produce and consume phases, divided by the GiB of values forwarded "
@@ -777,7 +846,7 @@ def main():
     ap.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated: tansu,kafka")
     ap.add_argument("--targets", default=",".join(TARGETS),
                     help="comma-separated rows: direct,relay,kgate,kgate-tls,tansu-proxy (tansu-proxy: tansu only); "
-                         "only when named: kgate-before (KGATE_BIN_BEFORE), kgate-sasl, kgate-vcluster")
+                         "only when named: kgate-before (KGATE_BIN_BEFORE), kgate-sasl, kgate-vcluster, kgate-policies")
     ap.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated: standard,small-batch,big-batch")
     ap.add_argument("--records", type=int, default=300_000)
     ap.add_argument("--size", type=int, default=1024)
