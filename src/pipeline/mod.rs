@@ -363,6 +363,15 @@ impl Pipeline {
                     .map_err(|_| Close::BadRequest("a filtered request is too large".into()))?;
                 self.table.sent(id, waiter);
             }
+            Verdict::Answer(_) if request.silent => {
+                // A Produce with acks=0 has no answer to carry an error: Kafka closes the
+                // connection instead, so that the client notices.
+                self.table.close_slot(request.seq);
+                return Err(self.filter_close(
+                    request.next_filter,
+                    "refused a Produce with acks=0, which gets no answer".into(),
+                ));
+            }
             Verdict::Answer(body) => {
                 let answer = response_frame(client_id, api_key, api_version, &body)?;
                 self.table.answer(request.seq, answer, None);

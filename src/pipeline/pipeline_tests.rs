@@ -626,3 +626,37 @@ fn the_rename_filter_leaves_records_as_they_came() {
 
 #[path = "tenancy_tests.rs"]
 mod tenancy;
+
+/// Answers every request itself with an empty body.
+#[derive(Debug)]
+struct AnswerEverything;
+
+impl Filter for AnswerEverything {
+    fn name(&self) -> &'static str {
+        "answer-everything"
+    }
+
+    fn wants(&self, _api_key: i16, _api_version: i16) -> Want {
+        Want::Message
+    }
+
+    fn on_request(&mut self, _ctx: &mut RequestCtx<'_>) -> Verdict {
+        Verdict::Answer(vec![0, 0, 0, 0, 0, 0])
+    }
+}
+
+#[test]
+fn a_filter_answering_an_acks_zero_produce_closes_the_connection() {
+    let (mut p, mut q) = (pipeline(), Queues::default());
+    p.push_filter(Box::new(AnswerEverything));
+    let frame = request_frame(keys::PRODUCE, 9, 3, &produce_v9(0));
+    let closed = p.on_request(&frame, &mut q.outbox(), Instant::now());
+    let Err(Close::Filter(reason)) = closed else {
+        panic!("expected a close, got {closed:?}");
+    };
+    assert!(reason.contains("acks=0"), "{reason}");
+    assert!(
+        q.to_client.is_empty(),
+        "no answer the client does not expect"
+    );
+}

@@ -57,6 +57,16 @@ impl TopicGate {
         ) {
             Ok(Split::Unchanged) => Verdict::Pass,
             Ok(Split::Answer(body)) => Verdict::Answer(body),
+            Ok(Split::Forward(_))
+                if super::throttle::is_silent(ctx.api_key, ctx.api_version, ctx.body) =>
+            {
+                // The refused topics' errors have no answer to go in (acks=0): close, as Kafka
+                // does, rather than drop their records unseen.
+                Verdict::Close(format!(
+                    "{}: refused topics of a Produce with acks=0, which gets no answer",
+                    decisions.interceptor()
+                ))
+            }
             Ok(Split::Forward(refused)) => {
                 match ctx.notes.get_mut::<Vec<(u64, Refused)>>(NOTE) {
                     Some(list) => list.push((self.id, refused)),
