@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod net;
 pub mod pipeline;
 pub mod proxy;
+pub mod records;
 pub mod routing;
 pub mod signals;
 pub mod store;

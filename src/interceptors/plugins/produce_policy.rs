@@ -4,13 +4,12 @@
 //! (INFO); a refused Produce with acks=0, which gets no answer, closes the connection (what
 //! Kafka does with errors on acks=0).
 //!
-//! Compressions and producer ids are read from each batch header, never decompressing. Record
-//! headers are checked in uncompressed batches only: kgate does not decompress, so a
-//! compressed batch is taken as it is.
+//! Compressions and producer ids are read from each batch header, never decompressing; only
+//! `recordHeaderRequired` opens the batches (decompressing them) to see each record.
 
 use std::sync::Arc;
 
-use codec::records::{Batch, BatchRecords, Batches, Entry};
+use codec::records::{BatchRecords, Batches, Entry};
 use codec::schema::Value;
 use serde_json::Value as Json;
 
@@ -21,6 +20,8 @@ use crate::interceptors::registry::PluginInfo;
 use crate::interceptors::rules::{BoolRule, Range, ValuesRule};
 use crate::interceptors::settings::{Pattern, Settings};
 use crate::pipeline::filter::{Filter, RequestCtx, Verdict};
+use crate::records::open::{open, Opened};
+use crate::records::MAX_BATCH_RECORDS_BYTES;
 
 /// The registry entry.
 pub const INFO: PluginInfo = PluginInfo {
@@ -120,8 +121,7 @@ struct Seen {
     without_headers: bool,
 }
 
-/// Reads the batch headers of a records field (and, when `headers`, the records of the
-/// uncompressed batches).
+/// Reads the batch headers of a records field (and, when `headers`, the records, decompressed).
 fn scan(records: &[u8], headers: bool, seen: &mut Seen) -> Result<(), String> {
     for entry in Batches::new(records) {
         let Entry::Complete(raw) = entry.map_err(|e| format!("records: {e}"))? else {
@@ -146,10 +146,12 @@ fn scan(records: &[u8], headers: bool, seen: &mut Seen) -> Result<(), String> {
         }
         if raw.magic != 2 {
             seen.without_headers = true;
-        } else if bits == 0 {
-            if let Batch::V2(batch) = raw.decode().map_err(|e| format!("records: {e}"))? {
-                if let BatchRecords::Records(list) = &batch.records {
-                    seen.without_headers |= list.iter().any(|r| r.headers.is_empty());
+        } else {
+            for opened in open(raw.bytes, MAX_BATCH_RECORDS_BYTES)? {
+                if let Opened::Batch { batch, .. } = opened {
+                    if let BatchRecords::Records(list) = &batch.records {
+                        seen.without_headers |= list.iter().any(|r| r.headers.is_empty());
+                    }
                 }
             }
         }

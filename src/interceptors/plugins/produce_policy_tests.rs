@@ -12,24 +12,27 @@ const API: i16 = 0;
 
 /// One batch: `codec`, producer id, whether its record has a header.
 fn batch(codec: Compression, producer_id: i64, header: bool) -> Vec<u8> {
+    let record = Record {
+        value: Some(b"v".to_vec()),
+        headers: if header {
+            vec![RecordHeader {
+                key: "h".into(),
+                value: None,
+            }]
+        } else {
+            Vec::new()
+        },
+        ..Default::default()
+    };
     let records = if codec == Compression::None {
-        BatchRecords::Records(vec![Record {
-            value: Some(b"v".to_vec()),
-            headers: if header {
-                vec![RecordHeader {
-                    key: "h".into(),
-                    value: None,
-                }]
-            } else {
-                Vec::new()
-            },
-            ..Default::default()
-        }])
+        BatchRecords::Records(vec![record])
     } else {
+        let mut plain = Vec::new();
+        record.encode(&mut plain).unwrap();
         BatchRecords::Compressed {
             compression: codec,
             count: 1,
-            payload: vec![1, 2, 3, 4],
+            payload: crate::records::compression::compress(codec, &plain).unwrap(),
         }
     };
     let b = RecordBatch {
@@ -129,7 +132,7 @@ fn passes_compliant_requests_other_topics_and_info() {
     });
     for v in [3, 9] {
         let mut f = new_filter(&INFO, config.clone());
-        let mut records = batch(Compression::Lz4, 7, false);
+        let mut records = batch(Compression::Lz4, 7, true);
         records.extend(batch(Compression::None, 7, true));
         let req = produce(
             v,
@@ -195,4 +198,26 @@ fn config_errors_name_the_field() {
         e.starts_with("spec.config.acks.action: expected one of BLOCK, INFO"),
         "{e}"
     );
+}
+
+#[test]
+fn record_headers_are_checked_inside_compressed_batches() {
+    let config = json!({"recordHeaderRequired": {"value": true}});
+    for codec in [
+        Compression::Gzip,
+        Compression::Snappy,
+        Compression::Lz4,
+        Compression::Zstd,
+    ] {
+        let mut f = new_filter(&INFO, config.clone());
+        let req = produce(9, -1, None, &[("cars", batch(codec, -1, false))]);
+        let out = run(f.as_mut(), API, 9, &req);
+        let answer = answer(&out, API, 9);
+        let t = items(&answer, "Responses")[0];
+        let p = items(t, "PartitionResponses")[0];
+        assert_eq!(p.int("ErrorCode"), Some(44), "{codec:?}");
+        let mut f = new_filter(&INFO, config.clone());
+        let req = produce(9, -1, None, &[("cars", batch(codec, -1, true))]);
+        assert_unchanged(&run(f.as_mut(), API, 9, &req), API, 9, &req);
+    }
 }

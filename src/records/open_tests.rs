@@ -1,0 +1,93 @@
+use codec::records::RecordHeader;
+
+use super::*;
+
+fn batch(compression: Compression, n: usize) -> Vec<u8> {
+    let records: Vec<Record> = (0..n)
+        .map(|i| Record {
+            attributes: 0,
+            timestamp_delta: i as i64,
+            offset_delta: i as i32,
+            key: Some(format!("k{i}").into_bytes()),
+            value: Some(format!("{{\"n\": {i}, \"card\": \"4111\"}}").into_bytes()),
+            headers: vec![RecordHeader {
+                key: "h".into(),
+                value: Some(b"v".to_vec()),
+            }],
+        })
+        .collect();
+    let mut plain = Vec::new();
+    for r in &records {
+        r.encode(&mut plain).unwrap();
+    }
+    let b = RecordBatch {
+        last_offset_delta: n as i32 - 1,
+        base_timestamp: 1_700_000_000_000,
+        max_timestamp: 1_700_000_000_000 + n as i64,
+        records: if compression == Compression::None {
+            BatchRecords::Records(records)
+        } else {
+            BatchRecords::Compressed {
+                compression,
+                count: n as i32,
+                payload: compress(compression, &plain).unwrap(),
+            }
+        },
+        ..RecordBatch::default()
+    };
+    let mut out = Vec::new();
+    b.encode(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn batches_open_change_and_seal_with_their_codec() {
+    for c in [
+        Compression::None,
+        Compression::Gzip,
+        Compression::Snappy,
+        Compression::Lz4,
+        Compression::Zstd,
+    ] {
+        let mut blob = batch(c, 50);
+        blob.extend(batch(c, 3));
+        let mut opened = open(&blob, 1 << 20).unwrap();
+        assert_eq!(opened.len(), 2);
+        let Opened::Batch { batch, compression } = &mut opened[0] else {
+            panic!("a batch");
+        };
+        assert_eq!(*compression, c);
+        let BatchRecords::Records(list) = &mut batch.records else {
+            panic!("records");
+        };
+        assert_eq!(list.len(), 50);
+        list[7].value = Some(b"changed".to_vec());
+        let sealed = seal(&opened).unwrap();
+        // the codec reads the result (CRC included) and sees the change
+        let again = open(&sealed, 1 << 20).unwrap();
+        let Opened::Batch { batch, compression } = &again[0] else {
+            panic!("a batch");
+        };
+        assert_eq!(*compression, c, "sealed with the producer's codec");
+        let BatchRecords::Records(list) = &batch.records else {
+            panic!("records");
+        };
+        assert_eq!(list[7].value.as_deref(), Some(&b"changed"[..]));
+        assert_eq!(
+            list[8].value,
+            Some(b"{\"n\": 8, \"card\": \"4111\"}".to_vec())
+        );
+        assert_eq!(again[1], opened[1]);
+    }
+}
+
+#[test]
+fn a_partial_batch_at_the_end_is_kept_and_limits_hold() {
+    let mut blob = batch(Compression::Gzip, 10);
+    let cut = batch(Compression::None, 5);
+    blob.extend_from_slice(&cut[..cut.len() / 2]);
+    let opened = open(&blob, 1 << 20).unwrap();
+    assert!(matches!(opened.last(), Some(Opened::Raw(_))));
+    assert!(seal(&opened).unwrap().ends_with(&cut[..cut.len() / 2]));
+    assert!(open(&batch(Compression::Zstd, 1000), 100).is_err());
+}
