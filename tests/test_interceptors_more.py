@@ -261,3 +261,44 @@ def test_leader_election_errors_answer_produce_with_leader_errors(gw, broker):
     finally:
         if name:
             remove(gw, name, scope)
+
+
+CODECS = ("gzip", "snappy", "lz4", "zstd")
+
+
+def test_record_headers_are_required_inside_every_codec(gw, broker):
+    """recordHeaderRequired opens the batches: librdkafka's and the Java client's gzip, snappy,
+    lz4 and zstd batches decompress in kgate (a batch it could not read would be answered with an
+    error, not passed)."""
+    import java_driver as jd
+    from confluent_kafka import Producer
+
+    suffix, user, conf = passthrough_user(gw, "hdr")
+    topic = f"hdr-{suffix}"
+    create_physical(broker, topic)
+    name, scope = f"hdr-{suffix}", {"username": user}
+    deploy(gw, name, "safeguard.ProducePolicyPlugin",
+           {"recordHeaderRequired": {"value": True, "action": "BLOCK"}}, scope=scope)
+    try:
+        for codec in CODECS:
+            results = {}
+            p = Producer(dict(conf, **{"bootstrap.servers": gw.bootstrap, "compression.codec": codec,
+                                       "linger.ms": 20, "message.timeout.ms": 15000}))
+            for i in range(50):
+                headers = [("trace", b"t%d" % i)] if i % 2 == 0 else None
+                p.produce(topic, key=str(i).encode(), value=b"v" * 200, headers=headers, partition=0,
+                          on_delivery=lambda e, m, i=i: results.__setitem__(i, e.code() if e else 0))
+                p.flush(15)  # one record a batch: each is judged on its own
+            assert {i: c for i, c in results.items()} == {i: 0 if i % 2 == 0 else POLICY_VIOLATION
+                                                          for i in range(50)}, codec
+        sasl = [f"security.protocol=SASL_PLAINTEXT", "sasl.mechanism=PLAIN",
+                f'sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required '
+                f'username="{user}" password="{conf["sasl.password"]}";']
+        steps = [jd.step("produce", gw.bootstrap, topic=topic, count=100, partitions=1, compression=c,
+                         acks="all", prop=sasl) for c in CODECS]
+        r = jd.run(*steps, timeout=180)
+        for k, codec in enumerate(CODECS):
+            produced = r.summary("produced", k)
+            assert produced["acked"] == 100 and produced["errors"] == 0, (codec, produced)
+    finally:
+        remove(gw, name, scope)
