@@ -91,3 +91,56 @@ fn a_partial_batch_at_the_end_is_kept_and_limits_hold() {
     assert!(seal(&opened).unwrap().ends_with(&cut[..cut.len() / 2]));
     assert!(open(&batch(Compression::Zstd, 1000), 100).is_err());
 }
+
+#[test]
+fn random_payloads_in_valid_batches_are_errors_never_panics() {
+    // xorshift: reproducible without a dependency
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for round in 0..400 {
+        let c = [
+            Compression::Gzip,
+            Compression::Snappy,
+            Compression::Lz4,
+            Compression::Zstd,
+        ][round % 4];
+        let len = (next() % 300) as usize;
+        let mut payload: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+        if round % 3 == 0 {
+            // a valid compressed prefix followed by junk reaches deeper into the decoders
+            let mut valid = compress(c, &batch_records_bytes()).unwrap();
+            valid.truncate(valid.len() / 2);
+            valid.extend(payload);
+            payload = valid;
+        }
+        let b = RecordBatch {
+            records: BatchRecords::Compressed {
+                compression: c,
+                count: (next() % 5) as i32,
+                payload,
+            },
+            ..RecordBatch::default()
+        };
+        let mut blob = Vec::new();
+        b.encode(&mut blob).unwrap();
+        let _ = open(&blob, 1 << 16);
+    }
+}
+
+fn batch_records_bytes() -> Vec<u8> {
+    let mut plain = Vec::new();
+    for i in 0..20 {
+        Record {
+            value: Some(vec![i; 30]),
+            ..Default::default()
+        }
+        .encode(&mut plain)
+        .unwrap();
+    }
+    plain
+}
