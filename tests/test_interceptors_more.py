@@ -302,3 +302,57 @@ def test_record_headers_are_required_inside_every_codec(gw, broker):
             assert produced["acked"] == 100 and produced["errors"] == 0, (codec, produced)
     finally:
         remove(gw, name, scope)
+
+
+def read_headers(bootstrap, conf, topic, n, seconds=20):
+    c = Consumer(dict(conf, **{"bootstrap.servers": bootstrap, "group.id": f"h-{uuid.uuid4().hex[:6]}",
+                               "enable.auto.commit": False}))
+    out = []
+    try:
+        c.assign([TopicPartition(topic, 0, 0)])
+        deadline = time.time() + seconds
+        while len(out) < n and time.time() < deadline:
+            m = c.poll(0.5)
+            if m is not None and not m.error():
+                out.append((m.value(), dict((k, v) for k, v in (m.headers() or []))))
+    finally:
+        c.close()
+    return out
+
+
+def test_header_injection_and_removal(gw, broker):
+    """The producer's records get its user and address as headers (written into its gzip
+    batches: read straight from the broker); a consumer scoped by MessageHeaderRemoval does not
+    see them through kgate, another consumer does."""
+    from confluent_kafka import Producer
+
+    suffix, producer_user, pconf = passthrough_user(gw, "inj")
+    _, reader, rconf = passthrough_user(gw, "masked")
+    _, other, oconf = passthrough_user(gw, "plain")
+    topic = f"inj-{suffix}"
+    create_physical(broker, topic)
+    inj, rem = f"inj-{suffix}", f"rem-{suffix}"
+    deploy(gw, inj, "DynamicHeaderInjectionPlugin",
+           {"topic": "inj-.*", "headers": {"X-User": "{{user}}", "X-Ip": "{{userIp}}"}},
+           scope={"username": producer_user})
+    deploy(gw, rem, "safeguard.MessageHeaderRemovalPlugin", {"topic": "inj-.*", "headerKeyRegex": "X-.*"},
+           scope={"username": reader})
+    try:
+        p = Producer(dict(pconf, **{"bootstrap.servers": gw.bootstrap, "compression.codec": "gzip",
+                                    "linger.ms": 20}))
+        for i in range(20):
+            p.produce(topic, value=b"v%d" % i, headers=[("keep", b"k%d" % i)], partition=0)
+        assert p.flush(20) == 0
+        direct = read_headers(broker.bootstrap, {}, topic, 20)
+        assert len(direct) == 20
+        for value, headers in direct:
+            assert headers == {"keep": b"k" + value[1:], "X-User": producer_user.encode(), "X-Ip": b"127.0.0.1"}, \
+                headers
+        masked = read_headers(gw.bootstrap, rconf, topic, 20)
+        assert [v for v, _ in masked] == [v for v, _ in direct]
+        assert all(h == {"keep": b"k" + v[1:]} for v, h in masked), masked[:3]
+        plain = read_headers(gw.bootstrap, oconf, topic, 20)
+        assert plain == direct
+    finally:
+        remove(gw, inj, {"username": producer_user})
+        remove(gw, rem, {"username": reader})

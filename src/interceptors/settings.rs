@@ -175,6 +175,25 @@ impl Settings {
         }
     }
 
+    /// An optional object of strings (`{"key": "value", ...}`), in the order written.
+    pub fn string_map(&mut self, key: &str) -> Result<Option<Vec<(String, String)>>, String> {
+        let field = self.field(key);
+        match self.take(key) {
+            None => Ok(None),
+            Some(Value::Object(map)) => map
+                .into_iter()
+                .map(|(k, v)| match v {
+                    Value::String(s) => Ok((k, s)),
+                    other => Err(format!("{field}.{k}: expected a string, got {other}")),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(other) => Err(format!(
+                "{field}: expected an object of strings, got {other}"
+            )),
+        }
+    }
+
     /// An optional list of integers; a single integer counts as a list of one.
     pub fn ints(&mut self, key: &str) -> Result<Option<Vec<i64>>, String> {
         let field = self.field(key);

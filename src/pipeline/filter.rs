@@ -184,6 +184,8 @@ pub struct ResponseCtx<'a> {
     pub body: &'a mut Vec<u8>,
     /// What the request hooks noted.
     pub notes: &'a mut Notes,
+    /// The names of topics the answer gives by id only (see [`RequestCtx::topic_names`]).
+    pub topic_names: &'a dyn TopicNames,
     /// Now, as the worker saw it.
     pub now: Instant,
 }

@@ -583,6 +583,7 @@ impl Pipeline {
                 api_version,
                 body: &mut body,
                 notes: &mut notes,
+                topic_names: &*self.topic_names,
                 now,
             };
             match filter.on_response(&mut ctx) {

@@ -95,6 +95,30 @@ pub fn seal(entries: &[Opened]) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// `blob` with `change` applied to every record of every batch; `None` when `change` changed
+/// nothing (it says so by returning false), so the bytes stay as they were.
+pub fn map_records(
+    blob: &[u8],
+    limit: usize,
+    change: &mut dyn FnMut(&mut Record) -> bool,
+) -> Result<Option<Vec<u8>>, String> {
+    let mut opened = open(blob, limit)?;
+    let mut changed = false;
+    for entry in &mut opened {
+        if let Opened::Batch { batch, .. } = entry {
+            if let BatchRecords::Records(list) = &mut batch.records {
+                for record in list {
+                    changed |= change(record);
+                }
+            }
+        }
+    }
+    if !changed {
+        return Ok(None);
+    }
+    seal(&opened).map(Some)
+}
+
 #[cfg(test)]
 #[path = "open_tests.rs"]
 mod tests;

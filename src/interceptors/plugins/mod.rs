@@ -5,7 +5,10 @@ pub mod chaos_random;
 pub mod client_id_required;
 pub mod common;
 pub mod group_limit;
+pub mod header_injection;
+pub mod header_removal;
 pub mod read_only_topic;
+pub mod record_lists;
 pub mod throttle;
 // safeguards: policies
 pub mod alter_topic_config_policy;
@@ -47,6 +50,8 @@ pub static ALL: &[PluginInfo] = &[
     limit_commit_offset_policy::INFO,
     limit_join_group_policy::INFO,
     producer_rate_limiting_policy::INFO,
+    header_injection::INFO,
+    header_removal::INFO,
     // chaos: faults
     simulate_broken_brokers::INFO,
     simulate_latency::INFO,
@@ -54,3 +59,7 @@ pub static ALL: &[PluginInfo] = &[
     simulate_slow_producers_consumers::INFO,
     simulate_leader_elections_errors::INFO,
 ];
+
+#[cfg(test)]
+#[path = "header_plugins_tests.rs"]
+mod header_plugins_tests;

@@ -114,6 +114,7 @@ pub fn response(
         api_version: version,
         body: &mut body,
         notes,
+        topic_names: &crate::acl::enforce::NoTopicNames,
         now,
     };
     let verdict = f.on_response(&mut ctx);
