@@ -356,3 +356,32 @@ def test_header_injection_and_removal(gw, broker):
     finally:
         remove(gw, inj, {"username": producer_user})
         remove(gw, rem, {"username": reader})
+
+
+def test_field_masking_for_one_principal_only(gw, broker):
+    import json as _json
+    from confluent_kafka import Producer
+
+    suffix, viewer, vconf = passthrough_user(gw, "viewer")
+    _, owner, oconf = passthrough_user(gw, "owner")
+    topic = f"cards-{suffix}"
+    create_physical(broker, topic)
+    name, scope = f"mask-{suffix}", {"username": viewer}
+    deploy(gw, name, "FieldLevelDataMaskingPlugin", {"topic": "cards-.*", "policies": [
+        {"name": "secrets", "rule": {"type": "MASK_ALL"}, "fields": ["password"]},
+        {"name": "card", "rule": {"type": "MASK_LAST_N", "maskingChar": "X", "numberOfChars": 4},
+         "fields": ["card.number"]}]}, scope=scope)
+    try:
+        p = Producer({"bootstrap.servers": broker.bootstrap, "compression.codec": "snappy", "linger.ms": 20})
+        for i in range(10):
+            p.produce(topic, partition=0, value=_json.dumps(
+                {"name": f"n{i}", "password": "hunter2", "card": {"number": f"411111111111{i:04d}"}}).encode())
+        assert p.flush(20) == 0
+        seen = [_json.loads(v) for v, _ in read_headers(gw.bootstrap, vconf, topic, 10)]
+        assert len(seen) == 10
+        for i, r in enumerate(seen):
+            assert r == {"name": f"n{i}", "password": "*******", "card": {"number": f"411111111111XXXX"}}, r
+        original = [_json.loads(v) for v, _ in read_headers(gw.bootstrap, oconf, topic, 10)]
+        assert [r["password"] for r in original] == ["hunter2"] * 10
+    finally:
+        remove(gw, name, scope)

@@ -4,6 +4,7 @@
 pub mod chaos_random;
 pub mod client_id_required;
 pub mod common;
+pub mod field_masking;
 pub mod group_limit;
 pub mod header_injection;
 pub mod header_removal;
@@ -51,6 +52,7 @@ pub static ALL: &[PluginInfo] = &[
     limit_join_group_policy::INFO,
     producer_rate_limiting_policy::INFO,
     header_injection::INFO,
+    field_masking::INFO,
     header_removal::INFO,
     // chaos: faults
     simulate_broken_brokers::INFO,
