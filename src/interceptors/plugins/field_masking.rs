@@ -6,10 +6,9 @@
 
 use std::sync::Arc;
 
-use codec::schema::{decode, encode, Direction, MessageRef, WalkOptions};
 use serde_json::Value as Json;
 
-use super::record_lists::change_records;
+use super::record_lists::change_fetched_records;
 use crate::interceptors::plugin::{Env, Plugin};
 use crate::interceptors::registry::PluginInfo;
 use crate::interceptors::settings::{Pattern, Settings};
@@ -287,54 +286,21 @@ impl Filter for MaskingFilter {
     }
 
     fn on_response(&mut self, ctx: &mut ResponseCtx<'_>) -> Verdict {
-        let m = MessageRef {
-            api_key: ctx.api_key,
-            version: ctx.api_version,
-            direction: Direction::Response,
-        };
-        let options = WalkOptions {
-            allow_trailing_bytes: true,
-            ..WalkOptions::default()
-        };
         let plugin = Arc::clone(&self.plugin);
-        let mut failure = None;
-        let result = decode(ctx.body, m, &options)
-            .map_err(|e| format!("cannot decode Fetch v{}: {e}", ctx.api_version))
-            .and_then(|mut tree| {
-                let changed = change_records(
-                    &mut tree.root,
-                    FETCH,
-                    &plugin.topic,
-                    ctx.topic_names,
-                    &mut |topic, record| {
-                        let Some(value) = record.value.as_deref() else {
-                            return false; // a tombstone stays null
-                        };
-                        match plugin.mask(value) {
-                            Ok(Some(masked)) => {
-                                record.value = Some(masked);
-                                true
-                            }
-                            Ok(None) => false,
-                            Err(e) if plugin.fail_fetch => {
-                                failure.get_or_insert(format!("topic {topic:?}: {e}"));
-                                false
-                            }
-                            Err(_) => false,
-                        }
-                    },
-                )?;
-                if let Some(why) = failure.take() {
-                    return Err(why);
+        let result = change_fetched_records(ctx, &plugin.topic, &mut |record| {
+            let Some(value) = record.value.as_deref() else {
+                return Ok(false); // a tombstone stays null
+            };
+            match plugin.mask(value) {
+                Ok(Some(masked)) => {
+                    record.value = Some(masked);
+                    Ok(true)
                 }
-                if !changed {
-                    return Ok(None);
-                }
-                let mut body = encode(&tree.root, m)
-                    .map_err(|e| format!("cannot encode Fetch v{}: {e}", ctx.api_version))?;
-                body.extend_from_slice(&tree.trailing);
-                Ok(Some(body))
-            });
+                Ok(None) => Ok(false),
+                Err(e) if plugin.fail_fetch => Err(e),
+                Err(_) => Ok(false),
+            }
+        });
         match result {
             Ok(None) => Verdict::Pass,
             Ok(Some(body)) => Verdict::Answer(body),

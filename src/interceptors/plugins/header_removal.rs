@@ -5,10 +5,9 @@
 
 use std::sync::Arc;
 
-use codec::schema::{decode, encode, Direction, MessageRef, WalkOptions};
 use serde_json::Value;
 
-use super::record_lists::change_records;
+use super::record_lists::change_fetched_records;
 use crate::interceptors::plugin::{Env, Plugin};
 use crate::interceptors::registry::PluginInfo;
 use crate::interceptors::settings::{Pattern, Settings};
@@ -79,38 +78,12 @@ impl Filter for RemovalFilter {
     }
 
     fn on_response(&mut self, ctx: &mut ResponseCtx<'_>) -> Verdict {
-        let m = MessageRef {
-            api_key: ctx.api_key,
-            version: ctx.api_version,
-            direction: Direction::Response,
-        };
-        let options = WalkOptions {
-            allow_trailing_bytes: true,
-            ..WalkOptions::default()
-        };
         let keys = &self.keys;
-        let result = decode(ctx.body, m, &options)
-            .map_err(|e| format!("cannot decode Fetch v{}: {e}", ctx.api_version))
-            .and_then(|mut tree| {
-                let changed = change_records(
-                    &mut tree.root,
-                    FETCH,
-                    &self.topic,
-                    ctx.topic_names,
-                    &mut |_, record| {
-                        let before = record.headers.len();
-                        record.headers.retain(|h| !keys.matches(&h.key));
-                        record.headers.len() != before
-                    },
-                )?;
-                if !changed {
-                    return Ok(None);
-                }
-                let mut body = encode(&tree.root, m)
-                    .map_err(|e| format!("cannot encode Fetch v{}: {e}", ctx.api_version))?;
-                body.extend_from_slice(&tree.trailing);
-                Ok(Some(body))
-            });
+        let result = change_fetched_records(ctx, &self.topic, &mut |record| {
+            let before = record.headers.len();
+            record.headers.retain(|h| !keys.matches(&h.key));
+            Ok(record.headers.len() != before)
+        });
         match result {
             Ok(None) => Verdict::Pass,
             Ok(Some(body)) => Verdict::Answer(body),

@@ -1,7 +1,7 @@
 //! Walking the RECORDS fields of a Produce request or a Fetch answer, topic by topic, to change
 //! the records of the matching topics.
 
-use codec::schema::{Struct, Value};
+use codec::schema::{decode, encode, Direction, MessageRef, Struct, Value, WalkOptions};
 
 use crate::acl::enforce::TopicNames;
 use crate::records::open::map_records;
@@ -10,6 +10,7 @@ use codec::records::Record;
 
 use super::common::element_topic;
 use crate::interceptors::settings::Pattern;
+use crate::pipeline::filter::ResponseCtx;
 
 /// Applies `change` to the records of every partition of the topics `topic` matches, in a
 /// Produce request (`TopicData`/`PartitionData`) or a Fetch answer (`Responses`/`Partitions`).
@@ -50,4 +51,50 @@ pub fn change_records(
         }
     }
     Ok(changed)
+}
+
+/// The Fetch answer of `ctx` with `change` applied to the records of the topics `topic` matches:
+/// the new body, or `None` when nothing changed. The first error `change` returns (with the
+/// topic) fails the whole answer: a plugin that cannot do its work on one record must not let
+/// the answer through as if it had.
+pub fn change_fetched_records(
+    ctx: &ResponseCtx<'_>,
+    topic: &Pattern,
+    change: &mut dyn FnMut(&mut Record) -> Result<bool, String>,
+) -> Result<Option<Vec<u8>>, String> {
+    let m = MessageRef {
+        api_key: ctx.api_key,
+        version: ctx.api_version,
+        direction: Direction::Response,
+    };
+    let options = WalkOptions {
+        allow_trailing_bytes: true,
+        ..WalkOptions::default()
+    };
+    let mut tree = decode(ctx.body, m, &options)
+        .map_err(|e| format!("cannot decode Fetch v{}: {e}", ctx.api_version))?;
+    let mut failure = None;
+    let changed = change_records(
+        &mut tree.root,
+        ctx.api_key,
+        topic,
+        ctx.topic_names,
+        &mut |name, record| match change(record) {
+            Ok(changed) => changed,
+            Err(e) => {
+                failure.get_or_insert(format!("topic {name:?}: {e}"));
+                false
+            }
+        },
+    )?;
+    if let Some(why) = failure {
+        return Err(why);
+    }
+    if !changed {
+        return Ok(None);
+    }
+    let mut body = encode(&tree.root, m)
+        .map_err(|e| format!("cannot encode Fetch v{}: {e}", ctx.api_version))?;
+    body.extend_from_slice(&tree.trailing);
+    Ok(Some(body))
 }
