@@ -5,6 +5,7 @@ minimal RecordBatch v2 (crc32c computed here in pure Python), and decoders for t
 """
 import socket
 import struct
+import time
 
 
 # --- crc32c (Castagnoli), table driven -------------------------------------------------------
@@ -153,8 +154,12 @@ def metadata_v1(correlation_id, topics=None):
     return frame(header_v1(API_METADATA, 1, correlation_id) + body)
 
 
-def record_batch(records, base_timestamp=1_700_000_000_000):
-    """A RecordBatch v2 (magic 2), uncompressed; records is a list of (key, value) bytes."""
+def record_batch(records, base_timestamp=None):
+    """A RecordBatch v2 (magic 2), uncompressed; records is a list of (key, value) bytes.
+    Timestamped now by default: a fixed timestamp ages past the broker's 7-day retention, and a
+    retention check between produce and consume then deletes the records under the test."""
+    if base_timestamp is None:
+        base_timestamp = int(time.time() * 1000)
     recs = bytearray()
     for i, (k, v) in enumerate(records):
         body = bytearray(b"\x00")  # attributes
