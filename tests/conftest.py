@@ -312,7 +312,10 @@ class Gateway:
             return
         count = port_count or (max(broker_ids) - self.min_id + 3)
         self.port_start = free_port_range(count)
+        # The range was only probed, not held: the OS may hand out one of its ports again.
         self.http_port = free_port()
+        while self.port_start <= self.http_port < self.port_start + count:
+            self.http_port = free_port()
         self.env = {
             "KAFKA_BOOTSTRAP_SERVERS": backend_bootstrap,
             "GATEWAY_ADVERTISED_HOST": HOST,
