@@ -332,6 +332,8 @@ def start_kgate(name, backend, logdir, kgate_bin, pki, extra_env=None, http_port
     """kgate (plaintext or TLS towards clients; `extra_env` for more) in front of `backend`: (process,
     bootstrap, client conf); its HTTP port is put in the dict `http_port` under "port" when given."""
     kport, hport = free_port_range(3), free_port()
+    while kport <= hport < kport + 3:  # the range is probed, not held
+        hport = free_port()
     kenv = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "KAFKA_"))}
     kenv.update(KAFKA_BOOTSTRAP_SERVERS=backend.bootstrap, GATEWAY_ADVERTISED_HOST=HOST, GATEWAY_BIND_HOST=HOST,
                 GATEWAY_PORT_START=str(kport), GATEWAY_PORT_COUNT="3",
